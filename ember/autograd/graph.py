@@ -1,0 +1,319 @@
+"""Graph nodes (``grad_fn``): one per recorded op application, plus AccumulateGrad for leaves.
+
+A node knows the edges to the nodes of its inputs (``next_functions``, pairs ``(node, output_nr)``
+as torch), how to turn the gradients of its outputs into gradients of its inputs (``_apply``),
+and its hooks. The engine (engine.py) walks nodes; it never looks inside an op.
+"""
+
+from __future__ import annotations
+
+import itertools
+import weakref
+
+from .grad_mode import STATE
+
+__all__ = ["Node", "OpNode", "AccumulateGrad", "CopySlices"]
+
+_seq = itertools.count()
+
+_FREED = (
+    "Trying to backward through the graph a second time (or directly access saved tensors after "
+    "they have already been freed). Saved intermediate values of the graph are freed when you "
+    "call .backward() or autograd.grad(). Specify retain_graph=True if you need to backward "
+    "through the graph a second time or if you need to access saved tensors after calling "
+    "backward."
+)
+
+
+class _RemovableHandle:
+    __slots__ = ("_list", "_item")
+
+    def __init__(self, lst, item):
+        self._list, self._item = lst, item
+
+    def remove(self):
+        try:
+            self._list.remove(self._item)
+        except ValueError:
+            pass
+
+
+class Node:
+    """Base of every grad_fn. Subclasses set ``next_functions`` and implement ``_apply``."""
+
+    next_functions: tuple = ()
+    _pre_hooks = None  # node pre-hooks: fn(grad_outputs) -> new grad_outputs or None
+    _post_hooks = None  # node hooks: fn(grad_inputs, grad_outputs) -> new grad_inputs or None
+    _tensor_hooks = None  # {output_nr: [fn(grad) -> grad or None]} for non-leaf tensors
+    _retain = None  # {output_nr: weakref to a tensor that retains its grad}
+    num_outputs = 1
+    out_meta = None  # per output (shape, dtype), for materializing zeros
+
+    def __init__(self):
+        self._seq = next(_seq)
+
+    def name(self) -> str:
+        return type(self).__name__
+
+    @property
+    def metadata(self) -> dict:
+        d = self.__dict__.get("_metadata")
+        if d is None:
+            d = self._metadata = {}
+        return d
+
+    def register_hook(self, fn):
+        """``fn(grad_inputs, grad_outputs)`` runs after this node; may return new grad_inputs."""
+        if self._post_hooks is None:
+            self._post_hooks = []
+        self._post_hooks.append(fn)
+        return _RemovableHandle(self._post_hooks, fn)
+
+    def register_prehook(self, fn):
+        """``fn(grad_outputs)`` runs before this node; may return new grad_outputs."""
+        if self._pre_hooks is None:
+            self._pre_hooks = []
+        self._pre_hooks.append(fn)
+        return _RemovableHandle(self._pre_hooks, fn)
+
+    def _add_tensor_hook(self, nr, fn):
+        if self._tensor_hooks is None:
+            self._tensor_hooks = {}
+        lst = self._tensor_hooks.setdefault(nr, [])
+        lst.append(fn)
+        return _RemovableHandle(lst, fn)
+
+    def _release(self):
+        pass
+
+    def __call__(self, *grads):
+        return self._apply(list(grads))
+
+    def __repr__(self) -> str:
+        return f"<{self.name()} object at {hex(id(self))}>"
+
+
+class OpNode(Node):
+    """The grad_fn of one op call: saved inputs (only those the rule reads), params, metadata."""
+
+    def __init__(self, op, name, inputs, saved, out, params, next_functions, in_meta):
+        self._seq = next(_seq)
+        self.op = op
+        self._name = name
+        self.saved = saved  # tuple of saved inputs (Tensor, scalar or None) or None when freed
+        self.params = params
+        self.next_functions = next_functions
+        self.in_meta = in_meta  # per input: (shape, dtype) or None when it takes no grad
+        self._saved_versions = (
+            tuple(t._version if hasattr(t, "_vc") else None for t in saved) if saved else ()
+        )
+        self._out = out  # saved output arrays (or None) and their version counters
+        self._freed = False
+        self._had_saved = bool(saved) and any(s is not None for s in saved) or out is not None
+
+    def name(self) -> str:
+        return self._name
+
+    def _release(self):
+        self.saved = None
+        self._out = None
+        self._freed = True
+
+    def _unpack(self):
+        if self._freed:
+            if self._had_saved:
+                raise RuntimeError(_FREED)
+            return (None,) * len(self.next_functions), None
+        saved = self.saved
+        for t, v in zip(saved, self._saved_versions):
+            if v is not None and t._version != v:
+                _raise_modified(t, v, self)
+        out = self._out
+        if out is not None:
+            out = out.unpack(self)
+        return saved, out
+
+    def _apply(self, grads):
+        saved, out = self._unpack()
+        op = self.op
+        grad = grads[0] if self.num_outputs == 1 else tuple(grads)
+        if op.vjp_all is not None:
+            res = op.vjp_all(grad, out, *saved, **self.params)
+            if not isinstance(res, tuple):
+                res = (res,)
+            return res
+        return tuple(
+            rule(grad, out, *saved, **self.params) if nf[0] is not None else None
+            for rule, nf in zip(op.vjp_each, self.next_functions)
+        )
+
+
+class SavedOutput:
+    """An op's output saved for its own backward: the array, not the tensor, so that the tensor
+    and its grad_fn do not keep each other alive. Unpacking rebuilds a tensor whose grad_fn is
+    the node, so double backward sees the output's dependence on the inputs."""
+
+    __slots__ = ("arrays", "vcs", "versions", "multi")
+
+    def __init__(self, outs, multi):
+        self.multi = multi
+        self.arrays = tuple(o._data for o in outs)
+        self.vcs = tuple(o._ensure_vc() for o in outs)
+        self.versions = tuple(vc.v for vc in self.vcs)
+
+    def unpack(self, node):
+        from .._tensor import Tensor
+
+        res = []
+        for i, (a, vc, v) in enumerate(zip(self.arrays, self.vcs, self.versions)):
+            if vc.v != v:
+                _raise_modified(None, v, node, current=vc.v, shape=a.shape, dtype=a.dtype)
+            t = Tensor._wrap(a)
+            t._vc = vc
+            if STATE.grad:  # create_graph: the rebuilt output is part of the graph
+                t._grad_fn, t._requires_grad, t._output_nr = node, True, i
+            res.append(t)
+        return tuple(res) if self.multi else res[0]
+
+
+def _raise_modified(t, saved_version, node, current=None, shape=None, dtype=None):
+    from .._dtype import from_numpy_dtype
+
+    if t is not None:
+        current, shape, dt = t._version, tuple(t.shape), t.dtype
+    else:
+        dt = from_numpy_dtype(dtype)
+    typ = {"float32": "FloatTensor", "float64": "DoubleTensor"}.get(dt.name, dt._tensor_type)
+    raise RuntimeError(
+        "one of the variables needed for gradient computation has been modified by an inplace "
+        f"operation: [torch.{typ} [{', '.join(map(str, shape))}]], which is output 0 of "
+        f"{node.name()}, is at version {current}; expected version {saved_version} instead. "
+        "Hint: enable anomaly detection to find the operation that failed to compute its "
+        "gradient, with torch.autograd.set_detect_anomaly(True)."
+    )
+
+
+class AccumulateGrad(Node):
+    """The node of a leaf tensor: adds the incoming gradient into ``variable.grad``."""
+
+    def __init__(self, variable):
+        self._seq = next(_seq)
+        self._var = weakref.ref(variable)
+
+    @property
+    def variable(self):
+        return self._var()
+
+    def _apply(self, grads):
+        t = self._var()
+        g = grads[0]
+        if t is None or g is None:
+            return ()
+        accumulate_into(t, g)
+        return ()
+
+
+def accumulate_into(t, g):
+    """``t.grad += g``, out of place when building a graph (create_graph), in place otherwise."""
+    old = t._grad
+    if old is None:
+        if not STATE.grad:
+            g = g.detach()
+            if g._base is not None or not g._data.flags.c_contiguous and g.ndim > 1:
+                g = g.clone()
+        t._grad = g
+    elif STATE.grad:
+        t._grad = old + g
+    else:
+        old._data += g._data
+        old._bump()
+
+
+class CopySlices(Node):
+    """The grad_fn of a base after an in-place op wrote into one of its views.
+
+    Backward: the gradient of the view region goes through the in-place op's own node; the
+    rest of the base's gradient passes through unchanged.
+    """
+
+    def __init__(self, base_edge, base_layout, view_geom, fn):
+        self._seq = next(_seq)
+        self.fn = fn  # the in-place op's node; its input 0 is the view's old value
+        self.layout = base_layout  # (shape, strides) of the base, in elements
+        self.geom = view_geom  # (shape, strides, offset) of the view, in elements
+        self.next_functions = (base_edge,) + tuple(fn.next_functions[1:])
+
+    def name(self) -> str:
+        return "CopySlices"
+
+    def _apply(self, grads):
+        from .._tensor import Tensor
+
+        g = grads[0]._data
+        buf, base_v, view_v = storage_views(g, self.layout, self.geom)
+        base_v[...] = g
+        res = self.fn._apply([Tensor._wrap(view_v.copy())])
+        g0 = res[0]
+        view_v[...] = 0 if g0 is None else _sum_to_array(g0._data, view_v.shape)
+        return (Tensor._wrap(base_v.copy()),) + tuple(res[1:])
+
+    def _release(self):
+        self.fn._release()
+
+
+def storage_views(like, layout, geom):
+    """A zeroed scratch storage, and views of it laid out as a base and as one of its views.
+
+    ``layout`` is the base's (shape, strides) and ``geom`` the view's (shape, strides, offset),
+    all in elements; this is how a base and its view share memory, rebuilt for gradients."""
+    from .._device import xp_of
+
+    xp = xp_of(like)
+    (bshape, bstrides), (vshape, vstrides, voff) = layout, geom
+    extent = 1 + sum((n - 1) * s for n, s in zip(bshape, bstrides) if n > 0)
+    extent = max(extent, 1 + voff + sum((n - 1) * s for n, s in zip(vshape, vstrides) if n > 0))
+    buf = xp.zeros(extent, dtype=like.dtype)
+    it = buf.itemsize
+    as_strided = xp.lib.stride_tricks.as_strided
+    base_v = as_strided(buf, bshape, tuple(s * it for s in bstrides))
+    view_v = as_strided(buf[voff:], vshape, tuple(s * it for s in vstrides))
+    return buf, base_v, view_v
+
+
+def _sum_to_array(a, shape):
+    if a.shape == tuple(shape):
+        return a
+    lead = a.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        i + lead for i, s in enumerate(shape) if s == 1 and a.shape[i + lead] != 1
+    )
+    return a.sum(axis=axes, keepdims=True).reshape(shape)
+
+
+class ViewReplay(Node):
+    """grad_fn of a view whose base has a new history (it was changed in place): the view's
+    gradient scattered into a base-shaped zero gradient. torch prints AsStridedBackward0."""
+
+    def __init__(self, base_edge, base_layout, view_geom):
+        self._seq = next(_seq)
+        self.next_functions = (base_edge,)
+        self.layout, self.geom = base_layout, view_geom
+
+    def name(self) -> str:
+        return "AsStridedBackward0"
+
+    def _apply(self, grads):
+        from .._device import xp_of
+        from .._tensor import Tensor
+
+        g = grads[0]._data
+        xp = xp_of(g)
+        buf, base_v, view_v = storage_views(g, self.layout, self.geom)
+        # positions of the view's elements in storage; expanded views repeat positions, so add
+        vshape, vstrides, voff = self.geom
+        pos = xp.arange(buf.size)
+        pos = xp.lib.stride_tricks.as_strided(
+            pos[voff:], vshape, tuple(s * pos.itemsize for s in vstrides)
+        )
+        xp.add.at(buf, pos, g)
+        return (Tensor._wrap(base_v.copy()),)

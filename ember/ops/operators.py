@@ -1,0 +1,109 @@
+"""Python operators on Tensor, each a call to an op (``x + y`` is ``add(x, y)``)."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from .._tensor import Tensor
+from . import elementwise as E
+
+_SCALARS = (numbers.Number, np.generic)
+
+
+def _ok(other) -> bool:
+    return isinstance(other, (Tensor,) + _SCALARS)
+
+
+def _binary(fn, reflected=False):
+    if reflected:
+
+        def method(self, other):
+            if not _ok(other):
+                return NotImplemented
+            return fn(other, self)
+
+    else:
+
+        def method(self, other):
+            if not _ok(other):
+                return NotImplemented
+            return fn(self, other)
+
+    return method
+
+
+def _inplace(name):
+    def method(self, other):
+        return getattr(self, name)(other)
+
+    return method
+
+
+def _rtruediv(self, other):
+    if not _ok(other):
+        return NotImplemented
+    return E.reciprocal(self) * other  # torch's __rdiv__: grad_fn is MulBackward0
+
+
+def _rsub(self, other):
+    if not _ok(other):
+        return NotImplemented
+    return E.rsub(self, other)
+
+
+def _rpow(self, other):
+    if not _ok(other):
+        return NotImplemented
+    return E.pow(other, self)
+
+
+def install(T) -> None:
+    from . import linalg
+
+    T.__add__ = _binary(E.add)
+    T.__radd__ = _binary(E.add, reflected=True)
+    T.__iadd__ = _inplace("add_")
+    T.__sub__ = _binary(E.sub)
+    T.__rsub__ = _rsub
+    T.__isub__ = _inplace("sub_")
+    T.__mul__ = _binary(E.mul)
+    T.__rmul__ = _binary(E.mul, reflected=True)
+    T.__imul__ = _inplace("mul_")
+    T.__truediv__ = _binary(E.div)
+    T.__rtruediv__ = _rtruediv
+    T.__itruediv__ = _inplace("div_")
+    T.__floordiv__ = _binary(E.floor_divide)
+    T.__rfloordiv__ = _binary(E.floor_divide, reflected=True)
+    T.__ifloordiv__ = _inplace("floor_divide_")
+    T.__mod__ = _binary(E.remainder)
+    T.__rmod__ = _binary(E.remainder, reflected=True)
+    T.__imod__ = _inplace("remainder_")
+    T.__pow__ = _binary(E.pow)
+    T.__rpow__ = _rpow
+    T.__ipow__ = _inplace("pow_")
+    T.__matmul__ = _binary(linalg.matmul)
+    T.__rmatmul__ = _binary(linalg.matmul, reflected=True)
+    T.__and__ = _binary(E.bitwise_and)
+    T.__rand__ = _binary(E.bitwise_and, reflected=True)
+    T.__iand__ = _inplace("bitwise_and_")
+    T.__or__ = _binary(E.bitwise_or)
+    T.__ror__ = _binary(E.bitwise_or, reflected=True)
+    T.__ior__ = _inplace("bitwise_or_")
+    T.__xor__ = _binary(E.bitwise_xor)
+    T.__rxor__ = _binary(E.bitwise_xor, reflected=True)
+    T.__ixor__ = _inplace("bitwise_xor_")
+    T.__lshift__ = _binary(E.bitwise_left_shift)
+    T.__rshift__ = _binary(E.bitwise_right_shift)
+    T.__eq__ = _binary(E.eq)
+    T.__ne__ = _binary(E.ne)
+    T.__lt__ = _binary(E.lt)
+    T.__le__ = _binary(E.le)
+    T.__gt__ = _binary(E.gt)
+    T.__ge__ = _binary(E.ge)
+    T.__neg__ = E.neg
+    T.__abs__ = E.abs
+    T.__invert__ = E.bitwise_not
+    T.__pos__ = lambda self: self
+    T.__hash__ = object.__hash__

@@ -1,0 +1,443 @@
+"""The op registry: one definition per op, and the one dispatch point.
+
+An op is a forward over the array module ``xp`` plus VJP rules written in ember ops plus
+metadata. ``@op`` turns the forward into an :class:`Op` and registers it; ``ember.<name>``,
+``Tensor.<name>``, ``Tensor.<name>_``, the grad_fn name and the sweep's samples all come from
+that entry. Calling an Op is the only dispatch: unwrap tensors, promote dtypes, check devices,
+run the forward, record a graph node when grad mode is on and an input requires grad.
+
+    @op(promote="float")
+    def exp(xp, x):
+        return xp.exp(x)
+
+    exp.defvjp(lambda grad, out, x: grad * out)
+"""
+
+from __future__ import annotations
+
+import dis
+import inspect
+from types import MethodType
+
+import numpy as np
+
+from .. import _dtype as D
+from .._device import CPU, device_of, get_xp
+from .._tensor import Tensor
+from ..autograd.engine import edge_of
+from ..autograd.grad_mode import STATE
+from ..autograd.graph import CopySlices, OpNode, SavedOutput, ViewReplay
+
+__all__ = ["Op", "op", "OPS"]
+
+OPS: dict = {}
+
+_DIFF_KINDS = frozenset("fc")
+
+
+class Op:
+    """One primitive: ``forward(xp, *arrays, **params)``, its VJP rules and metadata."""
+
+    def __init__(self, forward, name, promote, view, inplace, method, grad_name,
+                 differentiable, multi, onnx, torch_name, samples, promote_args):  # fmt: skip
+        self.forward = forward
+        self.name = name
+        self.promote = promote
+        self.promote_args = promote_args
+        self.view = view
+        self.inplace = inplace
+        self.method = method
+        self.grad_name = grad_name or _camel(name) + "Backward0"
+        self.differentiable = differentiable
+        self.multi = multi
+        self.onnx = onnx
+        self.torch_name = torch_name or name
+        self.samples = samples
+        self.vjp_all = None
+        self.vjp_each = None
+        self.parse = None  # torch's call signature -> (inputs, params), when it differs
+        self.reads = ()  # per input: whether some rule reads it; None rules -> save nothing
+        self.reads_out = False
+        sig = inspect.signature(forward)
+        ps = list(sig.parameters.values())[1:]  # drop xp
+        self.variadic = any(p.kind is p.VAR_POSITIONAL for p in ps)
+        pos = [p for p in ps if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        self.input_names = tuple(p.name for p in pos)
+        self.input_defaults = tuple(p.default for p in pos)
+        self.nin = len(pos)
+        self.param_names = tuple(p.name for p in ps if p.kind is p.KEYWORD_ONLY)
+        self.__doc__ = forward.__doc__
+        self.__name__ = name
+        self.__qualname__ = name
+
+    def parser(self, fn):
+        """Decorator: map torch's public signature to ``(inputs, params)`` for this op, e.g.
+        ``view(*shape)`` or ``sum(input, dim, keepdim)`` with ``dim`` normalized."""
+        self.parse = fn
+        return fn
+
+    # -- rules -------------------------------------------------------------------------------
+    def defvjp(self, *rules):
+        """One rule per input, in order: ``rule(grad, out, *inputs, **params)``; None for an input
+        that takes no gradient. The engine calls only the rules of inputs that need one."""
+        self.vjp_each = tuple(r if r is not None else _no_grad_rule for r in rules)
+        self._find_reads(rules)
+        return self
+
+    def vjp(self, rule):
+        """Decorator form: one rule returning the gradients of all inputs as a tuple."""
+        self.vjp_all = rule
+        self._find_reads([rule])
+        return self
+
+    def _find_reads(self, rules):
+        names = set()
+        for r in rules:
+            if r is not None:
+                names |= _loaded_names(r)
+        first = next(r for r in rules if r is not None)
+        code = first.__code__
+        args = code.co_varnames[: code.co_argcount]
+        self.reads_out = args[1] in names
+        if self.variadic:
+            star = code.co_varnames[code.co_argcount + code.co_kwonlyargcount]
+            self.reads = star in names
+        else:
+            in_args = args[2:]
+            self.reads = tuple(a in names for a in in_args)
+
+    # -- calling -----------------------------------------------------------------------------
+    def __call__(self, *args, **params):
+        return apply(self, *self.normalize(args, params))
+
+    def normalize(self, args, params):
+        """Map a call to (inputs, params): extra positionals fill the keyword-only params."""
+        if self.parse is not None:
+            return self.parse(*args, **params)
+        n = self.nin
+        if not self.variadic:
+            if len(args) > n:
+                extra = args[n:]
+                args = args[:n]
+                for k, v in zip(self.param_names, extra):
+                    if k in params:
+                        raise TypeError(f"{self.name}() got multiple values for argument '{k}'")
+                    params[k] = v
+                if len(extra) > len(self.param_names):
+                    raise TypeError(
+                        f"{self.name}() takes {n + len(self.param_names)} positional arguments "
+                        f"but {n + len(extra)} were given"
+                    )
+            elif len(args) < n:
+                args = self._fill_inputs(args, params)
+        return args, params
+
+    def _fill_inputs(self, args, params):
+        args = list(args)
+        for name, default in zip(self.input_names[len(args) :], self.input_defaults[len(args) :]):
+            if name in params:
+                args.append(params.pop(name))
+            elif name == "input" and "self" in params:
+                args.append(params.pop("self"))
+            elif default is inspect.Parameter.empty:
+                raise TypeError(f"{self.name}() missing required argument: '{name}'")
+            else:
+                args.append(default)
+        return tuple(args)
+
+    def __get__(self, obj, objtype=None):
+        # an Op stored on Tensor (``Tensor.__neg__ = neg``) binds like a function
+        return self if obj is None else MethodType(self, obj)
+
+    def __repr__(self) -> str:
+        return f"<ember op {self.name}>"
+
+
+def _no_grad_rule(grad, out, *args, **params):
+    return None
+
+
+def _loaded_names(fn) -> set:
+    names = set()
+    for ins in dis.get_instructions(fn):
+        if ins.opname.startswith("LOAD_"):
+            v = ins.argval
+            if isinstance(v, str):
+                names.add(v)
+            elif isinstance(v, tuple):
+                names.update(x for x in v if isinstance(x, str))
+    for c in fn.__code__.co_consts:  # names used inside nested lambdas / comprehensions
+        if inspect.iscode(c):
+            names |= set(c.co_freevars)
+    names |= set(fn.__code__.co_cellvars)
+    return names
+
+
+def _camel(name: str) -> str:
+    return "".join(p[:1].upper() + p[1:] for p in name.strip("_").split("_"))
+
+
+def op(name=None, *, promote=None, view=False, inplace=False, method=True, grad_name=None,
+       differentiable=True, multi=False, onnx=None, torch_name=None, samples=None,
+       promote_args=None):  # fmt: skip
+    """Define an op from its forward ``fn(xp, *inputs, **params)`` and register it.
+
+    promote: None (dtypes pass through), "common" (torch's result_type of the inputs),
+    "float" (as common, then integers and bool become the default float dtype).
+    view: the output is a view of input 0 (shares memory and version counter).
+    inplace: ``Tensor.<name>_`` exists.  grad_name: str or ``f(args, params) -> str``.
+    """
+
+    def wrap(fn):
+        o = Op(fn, name or fn.__name__.rstrip("_"), promote, view, inplace, method, grad_name,
+               differentiable, multi, onnx, torch_name, samples, promote_args)  # fmt: skip
+        OPS[o.name] = o
+        return o
+
+    return wrap
+
+
+# -- dispatch ---------------------------------------------------------------------------------
+
+
+def _promoted(args, idx):
+    """The dtype torch computes in for these inputs (fast when all tensors share a dtype)."""
+    first = None
+    same = True
+    for i in idx if idx is not None else range(len(args)):
+        a = args[i]
+        if isinstance(a, Tensor):
+            d = a._data.dtype
+            if first is None:
+                first = d
+            elif d != first:
+                same = False
+        elif a is not None:
+            same = False
+    if same and first is not None:
+        return D.from_numpy_dtype(first)
+    dims, zeros, scalars = [], [], []
+    for i in idx if idx is not None else range(len(args)):
+        a = args[i]
+        if isinstance(a, Tensor):
+            (dims if a._data.ndim else zeros).append(a.dtype)
+        elif isinstance(a, (bool, int, float, complex, np.number, np.bool_)):
+            scalars.append(D.scalar_dtype(a.item() if isinstance(a, np.generic) else a))
+    return D.result_types(dims, zeros, scalars)
+
+
+def _mixed_devices(a, b):
+    raise RuntimeError(
+        "Expected all tensors to be on the same device, but found at least two devices, "
+        f"{a} and {b}!"
+    )
+
+
+def _unwrap(op, args, params):
+    """Arrays for the forward, the common device, whether any input requires grad, the dtype."""
+    dev = None
+    needs_grad = False
+    npdt = dt = None
+    mode = op.promote
+    if mode is not None:
+        if type(mode) is not str:
+            mode = mode(params)
+        dt = _promoted(args, op.promote_args)
+        if mode == "float" and dt.category < 2:
+            dt = D.get_default_dtype()
+        npdt = dt.np if dt.np is not None else D.to_numpy_dtype(dt)
+    arrays = list(args)
+    pa = op.promote_args
+    for i, a in enumerate(args):
+        if isinstance(a, Tensor):
+            if a._base is not None:
+                a._refresh_view()
+            d = a._data
+            if npdt is not None and d.dtype != npdt and (pa is None or i in pa):
+                d = d.astype(npdt)
+            arrays[i] = d
+            if a._requires_grad:
+                needs_grad = True
+            ad = a._device
+            if dev is None:
+                dev = ad
+            elif ad is not dev and ad != dev:
+                if a._data.ndim == 0 and ad.type == "cpu":
+                    arrays[i] = get_xp(dev).asarray(d)
+                elif dev.type == "cpu" and all(
+                    not isinstance(b, Tensor) or b._data.ndim == 0 for b in args[:i]
+                ):
+                    dev = ad
+                    arrays = [get_xp(ad).asarray(x) if hasattr(x, "ndim") else x for x in arrays]
+                else:
+                    _mixed_devices(dev, ad)
+        elif type(a) in (list, tuple) and a and isinstance(a[0], Tensor):
+            # sequence inputs (index lists) are passed through as arrays
+            arrays[i] = type(a)(x._data if isinstance(x, Tensor) else x for x in a)
+    return arrays, dev or CPU, needs_grad, dt
+
+
+def apply(op, args, params):
+    arrays, dev, needs_grad, _ = _unwrap(op, args, params)
+    xp = np if dev is CPU else get_xp(dev)
+    out = op.forward(xp, *arrays, **params)
+    if op.multi:
+        outs = tuple(_wrap(o, xp, dev) for o in out)
+    else:
+        outs = (_wrap(out, xp, dev),)
+    if op.view:
+        for o in outs:
+            _mark_view(o, args[0])
+    if STATE.inference:
+        for o in outs:
+            o._is_inference = True
+    elif needs_grad and STATE.grad and op.differentiable:
+        _record(op, args, params, outs)
+    return outs if op.multi else outs[0]
+
+
+def _wrap(a, xp, dev):
+    if type(a) is np.ndarray:
+        return Tensor._wrap(a)
+    if not hasattr(a, "__cuda_array_interface__"):
+        a = xp.asarray(a)  # NumPy returns scalars from 0-d results
+        if xp is np:
+            return Tensor._wrap(a)
+    t = Tensor._wrap(a)
+    t._device = device_of(a)
+    return t
+
+
+def _mark_view(out, src):
+    base = src._base if src._base is not None else src
+    out._base = base
+    out._vc = base._ensure_vc()
+    out._view_version = out._vc.v
+
+
+def _grad_name(op, args, params):
+    g = op.grad_name
+    return g if type(g) is str else g(args, params)
+
+
+def _record(op, args, params, outs, saved_override=None):
+    nfs = []
+    meta = []
+    for a in args:
+        if isinstance(a, Tensor) and a._requires_grad:
+            if a._is_inference:
+                raise RuntimeError(
+                    "Inference tensors cannot be saved for backward. To work around you can "
+                    "make a clone to get a normal tensor and use it in autograd."
+                )
+            nfs.append(edge_of(a))
+            meta.append((a._data.shape, a.dtype))
+        else:
+            nfs.append((None, 0))
+            meta.append(None)
+    if op.variadic:
+        saved = tuple(args) if op.reads else (None,) * len(args)
+    else:
+        saved = tuple(a if r else None for a, r in zip(args, op.reads))
+    if saved_override is not None:
+        saved = saved_override
+    diff = [o for o in outs if o._data.dtype.kind in _DIFF_KINDS or o.dtype is D.bfloat16]
+    out = SavedOutput(outs, op.multi) if op.reads_out else None
+    node = OpNode(op, _grad_name(op, args, params), args, saved, out, params, tuple(nfs),
+                  tuple(meta))  # fmt: skip
+    if op.multi:
+        node.num_outputs = len(outs)
+        node.out_meta = tuple((o._data.shape, o.dtype) for o in outs)
+    for i, o in enumerate(outs):
+        if o in diff:
+            o._grad_fn = node
+            o._requires_grad = True
+            o._output_nr = i
+    return node
+
+
+# -- in-place ---------------------------------------------------------------------------------
+
+
+def _check_inplace_leaf(t):
+    if STATE.grad:
+        if t._grad_fn is None and t._requires_grad and t._base is None:
+            raise RuntimeError(
+                "a leaf Variable that requires grad is being used in an in-place operation."
+            )
+        if t._base is not None and t._base._requires_grad and t._base._grad_fn is None:
+            raise RuntimeError(
+                "a view of a leaf Variable that requires grad is being used in an in-place "
+                "operation."
+            )
+
+
+def apply_inplace(op, args, params):
+    """``self.op_(*args)``: compute out of place, write into self's memory, rewrite history."""
+    self = args[0]
+    _check_inplace_leaf(self)
+    if self._is_inference and not STATE.inference:
+        raise RuntimeError(
+            "Inplace update to inference tensor outside InferenceMode is not allowed.You can make "
+            "a clone to get a normal tensor before doing inplace update.See "
+            "https://github.com/pytorch/rfcs/pull/17 for more details."
+        )
+    arrays, dev, needs_grad, dt = _unwrap(op, args, params)
+    if dt is not None and not D.can_cast(dt, self.dtype):
+        raise RuntimeError(
+            f"result type {_tname(dt)} can't be cast to the desired output type "
+            f"{_tname(self.dtype)}"
+        )
+    xp = np if dev is CPU else get_xp(dev)
+    out = op.forward(xp, *arrays, **params)
+    if out.shape != self._data.shape:
+        if xp.broadcast_shapes(out.shape, self._data.shape) != self._data.shape:
+            raise RuntimeError(
+                f"output with shape {list(self._data.shape)} doesn't match the broadcast shape "
+                f"{list(np.broadcast_shapes(*[a.shape for a in arrays if hasattr(a, 'shape')]))}"
+            )
+    record = needs_grad and STATE.grad and op.differentiable
+    old = None
+    if record:
+        old = self._history_alias()
+        if not op.variadic and op.reads[0]:
+            old._data = self._data.copy()  # the rule reads the old value: keep it
+            old._vc = None
+    self._data[...] = out
+    self._bump()
+    if record:
+        saved = None
+        if old is not None:
+            if op.variadic:
+                saved = (old,) + args[1:] if op.reads else None
+            else:
+                saved = tuple(a if r else None for a, r in zip((old,) + args[1:], op.reads))
+        node = _record(op, (old,) + args[1:], params, (self,), saved_override=saved)
+        if self._base is not None:
+            _copy_slices(self, node)
+    return self
+
+
+def _copy_slices(view, node):
+    """An in-place op wrote into a view: the base's history becomes CopySlices over the op."""
+    base = view._base
+    layout, geom = _layout(base._data), view._geom()
+    cs = CopySlices(edge_of(base) or (None, 0), layout, geom, node)
+    base._grad_fn, base._requires_grad, base._output_nr = cs, True, 0
+    view._grad_fn = ViewReplay((cs, 0), layout, geom)
+    view._requires_grad = True
+    view._output_nr = 0
+    view._view_version = view._vc.v
+
+
+def _layout(a):
+    it = a.itemsize
+    return a.shape, tuple(s // it for s in a.strides)
+
+
+def _tname(dt) -> str:
+    return {
+        "float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16",
+        "int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+        "bool": "Bool", "complex64": "ComplexFloat", "complex128": "ComplexDouble",
+    }.get(dt.name, dt.name)  # fmt: skip
