@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from .._tensor import Tensor
 from . import elementwise, linalg, reduce, shape  # noqa: F401  (registers the ops)
-from .registry import OPS, apply, apply_inplace
+from .registry import COMPOSITES, OPS, apply, apply_inplace
 
 __all__ = ["OPS", "public", "install"]
 
@@ -47,20 +47,8 @@ def _inplace(op):
     return method
 
 
-# functions written from ops, exposed as ember.<name> and Tensor.<name>
-COMPOSITES = {
-    "reshape": shape.reshape,
-    "expand_as": shape.expand_as,
-    "broadcast_to": shape.broadcast_to,
-    "narrow": shape.narrow,
-    "contiguous": shape.contiguous,
-    "swapaxes": shape.swapaxes,
-    "swapdims": shape.swapaxes,
-    "concat": shape.concat,
-    "concatenate": shape.concatenate,
-}
-_FUNCTION_ONLY = {"cat", "stack", "concat", "concatenate", "where"}
-_METHOD_ONLY = {"contiguous", "expand_as", "view"}
+_FUNCTION_ONLY = {"cat", "stack", "where"}
+_METHOD_ONLY = {"view"}
 
 
 def install(namespace: dict) -> None:
@@ -75,10 +63,10 @@ def install(namespace: dict) -> None:
             setattr(Tensor, name, _method(fn, name))
         if op.inplace:
             setattr(Tensor, name + "_", _inplace(op))
-    for name, fn in COMPOSITES.items():
-        if name not in _METHOD_ONLY:
+    for name, (fn, as_function, as_method) in COMPOSITES.items():
+        if as_function:
             namespace[name] = fn
-        if name not in _FUNCTION_ONLY:
+        if as_method:
             setattr(Tensor, name, _method(fn, name))
     Tensor.where = lambda self, condition, other: elementwise.where(condition, self, other)
     from . import operators

@@ -28,9 +28,22 @@ from ..autograd.engine import edge_of
 from ..autograd.grad_mode import STATE
 from ..autograd.graph import CopySlices, OpNode, SavedOutput, ViewReplay
 
-__all__ = ["Op", "op", "OPS"]
+__all__ = ["Op", "op", "OPS", "composite", "COMPOSITES"]
 
 OPS: dict = {}
+COMPOSITES: dict = {}  # name -> (fn, as_function, as_method)
+
+
+def composite(name=None, *, function=True, method=True):
+    """Register a function written from ops (no rule of its own) as ``ember.<name>`` and/or
+    ``Tensor.<name>``: ``@composite() def reshape(input, *shape): ...``."""
+
+    def wrap(fn):
+        COMPOSITES[name or fn.__name__] = (fn, function, method)
+        return fn
+
+    return wrap
+
 
 _DIFF_KINDS = frozenset("fc")
 

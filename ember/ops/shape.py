@@ -7,7 +7,7 @@ import numpy as np
 
 from .._device import to_numpy
 from ._util import infer_shape, shape_arg, wrap_dim
-from .registry import op
+from .registry import composite, op
 
 
 def _strided(xp, x, shape, strides):
@@ -70,6 +70,7 @@ def _unsafe_view(xp, x, *, shape):
 _unsafe_view.defvjp(lambda grad, out, x, shape: grad.reshape(x.shape))
 
 
+@composite()
 def reshape(input, *shape):
     """A view when the strides allow one, else a copy (as ``torch.reshape``).
 
@@ -131,10 +132,12 @@ def _(input, *size):
 expand.defvjp(lambda grad, out, x, size: grad)  # the engine sums it back to x's shape
 
 
+@composite()
 def expand_as(input, other):
     return expand(input, other.shape)
 
 
+@composite()
 def broadcast_to(input, size):
     return expand(input, size)
 
@@ -161,6 +164,7 @@ def _(input, dim0, dim1):
 transpose.defvjp(lambda grad, out, x, dim0, dim1: grad.transpose(dim0, dim1))
 
 
+@composite()
 def swapaxes(input, axis0, axis1):
     return transpose(input, axis0, axis1)
 
@@ -291,6 +295,7 @@ _slice_backward.defvjp(lambda grad, out, g, shape, dim, start, end, step: _slice
     grad, dim=dim, start=start, end=end, step=step))  # fmt: skip
 
 
+@composite()
 def narrow(input, dim, start, length):
     """``input`` sliced to ``[start, start + length)`` along ``dim`` (a view)."""
     dim = wrap_dim(dim, input.ndim)
@@ -400,11 +405,13 @@ def _(grad, out, *xs, dim=0):
     return tuple(res)
 
 
+@composite(method=False)
 def concat(tensors, dim=0):
     return cat(tensors, dim)
 
 
-concatenate = concat
+concatenate = composite("concatenate", method=False)(concat)
+swapdims = composite("swapdims")(swapaxes)
 
 
 @op(
@@ -440,6 +447,7 @@ def _(grad, out, *xs, dim=0):
 # -- memory -----------------------------------------------------------------------------------
 
 
+@composite(function=False)
 def contiguous(input, memory_format=None):
     return input if input.is_contiguous() else clone(input)
 
