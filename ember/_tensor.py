@@ -16,6 +16,15 @@ from .autograd.grad_mode import STATE
 __all__ = ["Tensor", "Size"]
 
 
+_NONLEAF_GRAD = (
+    "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
+    "attribute won't be populated during autograd.backward(). If you indeed want the .grad field "
+    "to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If you "
+    "access the non-leaf Tensor by mistake, make sure you access the leaf Tensor instead. See "
+    "github.com/pytorch/pytorch/pull/30531 for more information."
+)
+
+
 class Size(tuple):
     """A tensor's shape: a tuple printed as ``ember.Size([2, 3])``."""
 
@@ -428,6 +437,10 @@ class Tensor:
 
     @property
     def grad(self):
+        if self._grad is None and self._grad_fn is not None and not self.retains_grad:
+            import warnings
+
+            warnings.warn(_NONLEAF_GRAD, UserWarning, stacklevel=2)
         return self._grad
 
     @grad.setter
@@ -462,6 +475,7 @@ class Tensor:
         fn = self.grad_fn
         if fn is None:
             return
+        fn._hooked = True
         if fn._retain is None:
             fn._retain = {}
         fn._retain[self._output_nr] = weakref.ref(self)

@@ -125,24 +125,58 @@ def _run(edges, grads, retain_graph, capture):
 
     ready = [(-n._seq, n) for n in set(roots) if deps.get(n, 0) == 0]
     heapq.heapify(ready)
+    pop, push = heapq.heappop, heapq.heappush
     while ready:
-        _, node = heapq.heappop(ready)
+        node = pop(ready)[1]
         buf = buffers.pop(node, None)
+        results = None
         if buf is not None:
-            _execute(node, buf, buffers, caps, captured, run)
+            if node._hooked or capture is not None or type(node) is AccumulateGrad:
+                results = _execute(node, buf, caps, captured, run)
+            elif node.num_outputs == 1:
+                if buf[0] is not None:
+                    results = node._apply(buf)
+            else:
+                results = node._apply(_materialize(node, buf))
         if not retain_graph:
             node._release()
-        for nf, _ in node.next_functions:
+        meta = node.in_meta
+        for i, (nf, nr) in enumerate(node.next_functions):
             if nf is None:
                 continue
+            if results is not None:
+                g = results[i]
+                if g is not None and (run is None or nf in run or nf in caps):
+                    # the engine, not the rules, fits a gradient to its input
+                    if meta is not None:
+                        shape, dt = meta[i]
+                        a = g._data
+                        if a.dtype != dt:
+                            g = _cast(g, dt)
+                        if a.shape != shape:
+                            g = sum_to(g, shape)
+                    nb = buffers.get(nf)
+                    if nb is None:
+                        buffers[nf] = nb = [None] * nf.num_outputs
+                    nb[nr] = g if nb[nr] is None else nb[nr] + g
             d = deps[nf] - 1
             deps[nf] = d
             if d == 0 and (run is None or nf in run or nf in caps):
-                heapq.heappush(ready, (-nf._seq, nf))
+                push(ready, (-nf._seq, nf))
     return captured
 
 
-def _execute(node, buf, buffers, targets, captured, run):
+def _cast(g, npdt):
+    from .._dtype import from_numpy_dtype
+
+    dt = from_numpy_dtype(npdt)
+    if g.dtype.is_complex and not dt.is_complex:
+        g = g.real
+    return g.to(dt)
+
+
+def _execute(node, buf, targets, captured, run):
+    """One node with hooks, captures or leaf accumulation; returns its input gradients or None."""
     th = node._tensor_hooks
     if th is not None:
         for nr, hooks in th.items():
@@ -158,7 +192,8 @@ def _execute(node, buf, buffers, targets, captured, run):
             r = h(tuple(buf))
             if r is not None:
                 buf = list(r)
-    if type(node) is AccumulateGrad:
+    is_leaf = type(node) is AccumulateGrad
+    if is_leaf:
         t = node.variable
         if t is not None and t._hooks and buf[0] is not None:
             buf[0] = _run_tensor_hooks(t._hooks, buf[0])
@@ -168,10 +203,10 @@ def _execute(node, buf, buffers, targets, captured, run):
     if caps is not None:
         for nr, i in caps:
             captured[i] = buf[nr]
-    if type(node) is AccumulateGrad or (run is not None and node not in run):
-        return
+    if is_leaf or (run is not None and node not in run):
+        return None
     if all(g is None for g in buf):
-        return
+        return None
     if node.num_outputs > 1:
         buf = _materialize(node, buf)
     results = node._apply(buf)
@@ -180,20 +215,7 @@ def _execute(node, buf, buffers, targets, captured, run):
             r = h(tuple(results), tuple(buf))
             if r is not None:
                 results = tuple(r)
-    meta = getattr(node, "in_meta", None)
-    for i, ((nf, nr), g) in enumerate(zip(node.next_functions, results)):
-        if nf is None or g is None or (run is not None and nf not in run and nf not in targets):
-            continue
-        if meta is not None:
-            shape, dt = meta[i]
-            if g.dtype is not dt:
-                g = g.real.to(dt) if g.dtype.is_complex and not dt.is_complex else g.to(dt)
-            if g.shape != shape:
-                g = sum_to(g, shape)
-        nb = buffers.get(nf)
-        if nb is None:
-            nb = buffers[nf] = [None] * nf.num_outputs
-        nb[nr] = g if nb[nr] is None else nb[nr] + g
+    return results
 
 
 def _retain(t, g):

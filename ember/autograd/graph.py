@@ -47,7 +47,9 @@ class Node:
     _tensor_hooks = None  # {output_nr: [fn(grad) -> grad or None]} for non-leaf tensors
     _retain = None  # {output_nr: weakref to a tensor that retains its grad}
     num_outputs = 1
+    in_meta = None  # per input (shape, numpy dtype) the engine fits gradients to
     out_meta = None  # per output (shape, dtype), for materializing zeros
+    _hooked = False  # any hook or retain_grad: the engine takes its slow path for this node
 
     def __init__(self):
         self._seq = next(_seq)
@@ -64,6 +66,7 @@ class Node:
 
     def register_hook(self, fn):
         """``fn(grad_inputs, grad_outputs)`` runs after this node; may return new grad_inputs."""
+        self._hooked = True
         if self._post_hooks is None:
             self._post_hooks = []
         self._post_hooks.append(fn)
@@ -71,12 +74,14 @@ class Node:
 
     def register_prehook(self, fn):
         """``fn(grad_outputs)`` runs before this node; may return new grad_outputs."""
+        self._hooked = True
         if self._pre_hooks is None:
             self._pre_hooks = []
         self._pre_hooks.append(fn)
         return _RemovableHandle(self._pre_hooks, fn)
 
     def _add_tensor_hook(self, nr, fn):
+        self._hooked = True
         if self._tensor_hooks is None:
             self._tensor_hooks = {}
         lst = self._tensor_hooks.setdefault(nr, [])
@@ -96,56 +101,56 @@ class Node:
 class OpNode(Node):
     """The grad_fn of one op call: saved inputs (only those the rule reads), params, metadata."""
 
-    def __init__(self, op, name, inputs, saved, out, params, next_functions, in_meta):
+    _name = None  # set when the op's grad_fn name depends on the call (PowBackward0/1/2)
+    _out = None  # SavedOutput when the rules read the output
+    _checks = None  # (tensor, version at save) pairs checked before the rules run
+    _freed = False
+
+    def __init__(self, op, saved, params, next_functions, in_meta):
         self._seq = next(_seq)
         self.op = op
-        self._name = name
-        self.saved = saved  # tuple of saved inputs (Tensor, scalar or None) or None when freed
+        self.saved = saved  # inputs the rules read (Tensor, scalar or None), None once freed
         self.params = params
         self.next_functions = next_functions
-        self.in_meta = in_meta  # per input: (shape, dtype) or None when it takes no grad
-        self._saved_versions = (
-            tuple(t._version if hasattr(t, "_vc") else None for t in saved) if saved else ()
-        )
-        self._out = out  # saved output arrays (or None) and their version counters
-        self._freed = False
-        self._had_saved = bool(saved) and any(s is not None for s in saved) or out is not None
+        self.in_meta = in_meta  # per input: (shape, numpy dtype), or None when it takes no grad
 
     def name(self) -> str:
-        return self._name
+        return self._name or self.op.grad_name
 
     def _release(self):
-        self.saved = None
-        self._out = None
-        self._freed = True
+        if not self._freed:
+            self._had_saved = self._checks is not None or self._out is not None
+            self.saved = self._out = self._checks = None
+            self._freed = True
 
-    def _unpack(self):
+    def _apply(self, grads):
         if self._freed:
             if self._had_saved:
                 raise RuntimeError(_FREED)
-            return (None,) * len(self.next_functions), None
-        saved = self.saved
-        for t, v in zip(saved, self._saved_versions):
-            if v is not None and t._version != v:
-                _raise_modified(t, v, self)
-        out = self._out
-        if out is not None:
-            out = out.unpack(self)
-        return saved, out
-
-    def _apply(self, grads):
-        saved, out = self._unpack()
+            saved = (None,) * len(self.next_functions)
+            out = None
+        else:
+            saved = self.saved
+            if self._checks is not None:
+                for t, v in self._checks:
+                    if t._version != v:
+                        _raise_modified(t, v, self)
+            out = self._out
+            if out is not None:
+                out = out.unpack(self)
         op = self.op
         grad = grads[0] if self.num_outputs == 1 else tuple(grads)
+        params = self.params
         if op.vjp_all is not None:
-            res = op.vjp_all(grad, out, *saved, **self.params)
-            if not isinstance(res, tuple):
-                res = (res,)
-            return res
-        return tuple(
-            rule(grad, out, *saved, **self.params) if nf[0] is not None else None
-            for rule, nf in zip(op.vjp_each, self.next_functions)
-        )
+            res = op.vjp_all(grad, out, *saved, **params)
+            return res if type(res) is tuple else (res,)
+        rules = op.vjp_each
+        nfs = self.next_functions
+        res = [None] * len(nfs)
+        for i in range(len(rules)):
+            if nfs[i][0] is not None:
+                res[i] = rules[i](grad, out, *saved, **params)
+        return res
 
 
 class SavedOutput:
@@ -157,13 +162,23 @@ class SavedOutput:
 
     def __init__(self, outs, multi):
         self.multi = multi
-        self.arrays = tuple(o._data for o in outs)
-        self.vcs = tuple(o._ensure_vc() for o in outs)
-        self.versions = tuple(vc.v for vc in self.vcs)
+        self.arrays = tuple([o._data for o in outs])
+        self.vcs = tuple([o._ensure_vc() for o in outs])
+        self.versions = tuple([vc.v for vc in self.vcs])
 
     def unpack(self, node):
         from .._tensor import Tensor
 
+        if not self.multi:
+            vc = self.vcs[0]
+            if vc.v != self.versions[0]:
+                a = self.arrays[0]
+                _raise_modified(None, self.versions[0], node, vc.v, a.shape, a.dtype)
+            t = Tensor._wrap(self.arrays[0])
+            t._vc = vc
+            if STATE.grad:
+                t._grad_fn, t._requires_grad = node, True
+            return t
         res = []
         for i, (a, vc, v) in enumerate(zip(self.arrays, self.vcs, self.versions)):
             if vc.v != v:
@@ -203,6 +218,9 @@ class AccumulateGrad(Node):
     @property
     def variable(self):
         return self._var()
+
+    def name(self) -> str:
+        return "torch::autograd::AccumulateGrad"  # torch's own string: user code compares it
 
     def _apply(self, grads):
         t = self._var()
@@ -244,7 +262,7 @@ class CopySlices(Node):
         self.next_functions = (base_edge,) + tuple(fn.next_functions[1:])
 
     def name(self) -> str:
-        return "CopySlices"
+        return "torch::autograd::CopySlices"
 
     def _apply(self, grads):
         from .._tensor import Tensor

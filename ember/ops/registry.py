@@ -69,8 +69,10 @@ class Op:
         self.vjp_all = None
         self.vjp_each = None
         self.parse = None  # torch's call signature -> (inputs, params), when it differs
-        self.reads = ()  # per input: whether some rule reads it; None rules -> save nothing
+        self.reads = ()  # per input: whether some rule reads it
         self.reads_out = False
+        self.saves_inputs = False
+        self.simple = not view and not multi
         sig = inspect.signature(forward)
         ps = list(sig.parameters.values())[1:]  # drop xp
         self.variadic = any(p.kind is p.VAR_POSITIONAL for p in ps)
@@ -116,11 +118,14 @@ class Op:
             star = code.co_varnames[code.co_argcount + code.co_kwonlyargcount]
             self.reads = star in names
         else:
-            in_args = args[2:]
+            in_args = args[2 : 2 + self.nin]  # the rest are params, passed by keyword
             self.reads = tuple(a in names for a in in_args)
+        self.saves_inputs = bool(self.reads) and (self.reads is True or any(self.reads))
 
     # -- calling -----------------------------------------------------------------------------
     def __call__(self, *args, **params):
+        if self.parse is None and len(args) == self.nin:
+            return apply(self, args, params)
         return apply(self, *self.normalize(args, params))
 
     def normalize(self, args, params):
@@ -213,29 +218,30 @@ def op(name=None, *, promote=None, view=False, inplace=False, method=True, grad_
 # -- dispatch ---------------------------------------------------------------------------------
 
 
+_SCALAR_CAT = {bool: 0, int: 1, float: 2, complex: 3}
+_NO_EDGE = (None, 0)
+
+
+def _scalar_cat(a):
+    """The promotion category of a non-tensor input (Python or NumPy number), or None."""
+    c = _SCALAR_CAT.get(type(a))
+    if c is None and isinstance(a, (np.generic, bool, int, float, complex)):
+        c = 0 if isinstance(a, (bool, np.bool_)) else 1 if isinstance(a, (int, np.integer)) \
+            else 3 if isinstance(a, (complex, np.complexfloating)) else 2  # fmt: skip
+    return c
+
+
 def _promoted(args, idx):
-    """The dtype torch computes in for these inputs (fast when all tensors share a dtype)."""
-    first = None
-    same = True
-    for i in idx if idx is not None else range(len(args)):
-        a = args[i]
-        if isinstance(a, Tensor):
-            d = a._data.dtype
-            if first is None:
-                first = d
-            elif d != first:
-                same = False
-        elif a is not None:
-            same = False
-    if same and first is not None:
-        return D.from_numpy_dtype(first)
+    """torch's result dtype over the inputs at positions ``idx`` (all when None)."""
     dims, zeros, scalars = [], [], []
     for i in idx if idx is not None else range(len(args)):
         a = args[i]
         if isinstance(a, Tensor):
             (dims if a._data.ndim else zeros).append(a.dtype)
-        elif isinstance(a, (bool, int, float, complex, np.number, np.bool_)):
-            scalars.append(D.scalar_dtype(a.item() if isinstance(a, np.generic) else a))
+        elif _scalar_cat(a) is not None:
+            if isinstance(a, np.generic):
+                a = a.item()
+            scalars.append(D.scalar_dtype(a))
     return D.result_types(dims, zeros, scalars)
 
 
@@ -246,72 +252,113 @@ def _mixed_devices(a, b):
     )
 
 
+def _move_cpu_scalars(args, arrays):
+    """torch lets 0-d CPU tensors join ops on another device; anything else mixed raises."""
+    devs = {a._device for a in args if isinstance(a, Tensor)}
+    others = [d for d in devs if d.type != "cpu"]
+    if len(others) > 1:
+        _mixed_devices(*others[:2])
+    target = others[0]
+    xp = get_xp(target)
+    for i, a in enumerate(args):
+        if isinstance(a, Tensor) and a._device.type == "cpu":
+            if a._data.ndim != 0:
+                _mixed_devices(target, a._device)
+            arrays[i] = xp.asarray(arrays[i])
+    return target
+
+
 def _unwrap(op, args, params):
-    """Arrays for the forward, the common device, whether any input requires grad, the dtype."""
+    """Arrays for the forward (promoted to torch's dtype), the device, whether any input
+    requires grad, and the ember dtype computed in (None when the op does not promote)."""
+    arrays = list(args)
     dev = None
     needs_grad = False
-    npdt = dt = None
-    mode = op.promote
-    if mode is not None:
-        if type(mode) is not str:
-            mode = mode(params)
-        dt = _promoted(args, op.promote_args)
-        if mode == "float" and dt.category < 2:
-            dt = D.get_default_dtype()
-        npdt = dt.np if dt.np is not None else D.to_numpy_dtype(dt)
-    arrays = list(args)
-    pa = op.promote_args
+    first = None
+    same = True
+    scat = -1
     for i, a in enumerate(args):
         if isinstance(a, Tensor):
             if a._base is not None:
                 a._refresh_view()
             d = a._data
-            if npdt is not None and d.dtype != npdt and (pa is None or i in pa):
-                d = d.astype(npdt)
             arrays[i] = d
             if a._requires_grad:
                 needs_grad = True
-            ad = a._device
+            if first is None:
+                first = d.dtype
+            elif d.dtype != first:
+                same = False
             if dev is None:
-                dev = ad
-            elif ad is not dev and ad != dev:
-                if a._data.ndim == 0 and ad.type == "cpu":
-                    arrays[i] = get_xp(dev).asarray(d)
-                elif dev.type == "cpu" and all(
-                    not isinstance(b, Tensor) or b._data.ndim == 0 for b in args[:i]
-                ):
-                    dev = ad
-                    arrays = [get_xp(ad).asarray(x) if hasattr(x, "ndim") else x for x in arrays]
-                else:
-                    _mixed_devices(dev, ad)
-        elif type(a) in (list, tuple) and a and isinstance(a[0], Tensor):
-            # sequence inputs (index lists) are passed through as arrays
-            arrays[i] = type(a)(x._data if isinstance(x, Tensor) else x for x in a)
-    return arrays, dev or CPU, needs_grad, dt
+                dev = a._device
+            elif a._device is not dev and a._device != dev:
+                dev = None
+        elif a is not None:
+            c = _SCALAR_CAT.get(type(a))
+            if c is None:
+                c = _scalar_cat(a)
+                if c is None:
+                    if type(a) in (list, tuple) and a and isinstance(a[0], Tensor):
+                        arrays[i] = type(a)(x._data if isinstance(x, Tensor) else x for x in a)
+                    continue
+            if c > scat:
+                scat = c
+    if dev is None:
+        dev = _move_cpu_scalars(args, arrays) if first is not None else CPU
+    mode = op.promote
+    if mode is None:
+        return arrays, dev, needs_grad, None
+    if type(mode) is not str:
+        mode = mode(params)
+    pa = op.promote_args
+    if pa is None and same and first is not None and scat <= _CAT[first.kind]:
+        npdt = first  # every tensor shares a dtype that outranks the scalars: no promotion
+    else:
+        npdt = D.to_numpy_dtype(_promoted(args, pa))
+    if mode == "float" and npdt.kind in "biu":
+        npdt = D.to_numpy_dtype(D.get_default_dtype())
+    if not same or npdt != first:
+        for i, a in enumerate(arrays):
+            if (pa is None or i in pa) and hasattr(a, "dtype") and a.dtype != npdt:
+                arrays[i] = a.astype(npdt)
+    return arrays, dev, needs_grad, npdt
+
+
+_CAT = {"b": 0, "i": 1, "u": 1, "f": 2, "V": 2, "c": 3}
 
 
 def apply(op, args, params):
     arrays, dev, needs_grad, _ = _unwrap(op, args, params)
     xp = np if dev is CPU else get_xp(dev)
     out = op.forward(xp, *arrays, **params)
-    if op.multi:
-        outs = tuple(_wrap(o, xp, dev) for o in out)
-    else:
-        outs = (_wrap(out, xp, dev),)
+    if op.simple:  # one output, not a view: the common case, kept short
+        if type(out) is np.ndarray:
+            t = object.__new__(Tensor)
+            t._data = out
+        else:
+            t = _wrap(out, xp)
+        if needs_grad and STATE.grad and op.differentiable:
+            _record(op, args, params, (t,))
+        elif STATE.inference:
+            t._is_inference = True
+        return t
+    outs = tuple(_wrap(o, xp) for o in out) if op.multi else (_wrap(out, xp),)
     if op.view:
         for o in outs:
             _mark_view(o, args[0])
-    if STATE.inference:
+    if needs_grad and STATE.grad and op.differentiable:
+        _record(op, args, params, outs)
+    elif STATE.inference:
         for o in outs:
             o._is_inference = True
-    elif needs_grad and STATE.grad and op.differentiable:
-        _record(op, args, params, outs)
     return outs if op.multi else outs[0]
 
 
-def _wrap(a, xp, dev):
+def _wrap(a, xp):
     if type(a) is np.ndarray:
-        return Tensor._wrap(a)
+        t = object.__new__(Tensor)
+        t._data = a
+        return t
     if not hasattr(a, "__cuda_array_interface__"):
         a = xp.asarray(a)  # NumPy returns scalars from 0-d results
         if xp is np:
@@ -328,41 +375,49 @@ def _mark_view(out, src):
     out._view_version = out._vc.v
 
 
-def _grad_name(op, args, params):
-    g = op.grad_name
-    return g if type(g) is str else g(args, params)
+_INFERENCE_SAVED = (
+    "Inference tensors cannot be saved for backward. Please do not use Tensors created in "
+    "inference mode in computation tracked by autograd. To work around this, you can make a clone "
+    "to get a normal tensor and use it in autograd, or use `torch.no_grad()` instead of "
+    "`torch.inference_mode()`."
+)
 
 
-def _record(op, args, params, outs, saved_override=None):
+def _record(op, args, params, outs, saved=None):
     nfs = []
     meta = []
     for a in args:
         if isinstance(a, Tensor) and a._requires_grad:
-            if a._is_inference:
-                raise RuntimeError(
-                    "Inference tensors cannot be saved for backward. To work around you can "
-                    "make a clone to get a normal tensor and use it in autograd."
-                )
-            nfs.append(edge_of(a))
-            meta.append((a._data.shape, a.dtype))
+            fn = a._grad_fn
+            if fn is None:
+                fn = a._accum or a._accumulate_node()
+                nfs.append((fn, 0))
+            else:
+                nfs.append((fn, a._output_nr))
+            meta.append((a._data.shape, a._data.dtype))
         else:
-            nfs.append((None, 0))
+            nfs.append(_NO_EDGE)
             meta.append(None)
-    if op.variadic:
-        saved = tuple(args) if op.reads else (None,) * len(args)
-    else:
-        saved = tuple(a if r else None for a, r in zip(args, op.reads))
-    if saved_override is not None:
-        saved = saved_override
-    diff = [o for o in outs if o._data.dtype.kind in _DIFF_KINDS or o.dtype is D.bfloat16]
-    out = SavedOutput(outs, op.multi) if op.reads_out else None
-    node = OpNode(op, _grad_name(op, args, params), args, saved, out, params, tuple(nfs),
-                  tuple(meta))  # fmt: skip
+    if saved is None:
+        if op.saves_inputs:
+            saved = tuple(args) if op.variadic else tuple(
+                [a if r else None for a, r in zip(args, op.reads)])  # fmt: skip
+        else:
+            saved = (None,) * len(args)
+    node = OpNode(op, saved, params, tuple(nfs), meta)
+    if op.saves_inputs or saved[0] is not None:
+        node._checks = checks = [(t, t._version) for t in saved if isinstance(t, Tensor)] or None
+        if checks is not None and any(t._is_inference for t, _ in checks):
+            raise RuntimeError(_INFERENCE_SAVED)
+    if op.reads_out:
+        node._out = SavedOutput(outs, op.multi)
+    if type(op.grad_name) is not str:
+        node._name = op.grad_name(args, params)
     if op.multi:
         node.num_outputs = len(outs)
         node.out_meta = tuple((o._data.shape, o.dtype) for o in outs)
     for i, o in enumerate(outs):
-        if o in diff:
+        if o._data.dtype.kind in "fcV":  # float, complex, bfloat16: outputs that take gradients
             o._grad_fn = node
             o._requires_grad = True
             o._output_nr = i
@@ -395,7 +450,8 @@ def apply_inplace(op, args, params):
             "a clone to get a normal tensor before doing inplace update.See "
             "https://github.com/pytorch/rfcs/pull/17 for more details."
         )
-    arrays, dev, needs_grad, dt = _unwrap(op, args, params)
+    arrays, dev, needs_grad, npdt = _unwrap(op, args, params)
+    dt = None if npdt is None else D.from_numpy_dtype(npdt)
     if dt is not None and not D.can_cast(dt, self.dtype):
         raise RuntimeError(
             f"result type {_tname(dt)} can't be cast to the desired output type "
@@ -425,7 +481,7 @@ def apply_inplace(op, args, params):
                 saved = (old,) + args[1:] if op.reads else None
             else:
                 saved = tuple(a if r else None for a, r in zip((old,) + args[1:], op.reads))
-        node = _record(op, (old,) + args[1:], params, (self,), saved_override=saved)
+        node = _record(op, (old,) + args[1:], params, (self,), saved)
         if self._base is not None:
             _copy_slices(self, node)
     return self
