@@ -1,17 +1,23 @@
-"""Tensor creation: tensor, as_tensor, from_numpy, zeros/ones/empty/full, arange, linspace, eye,
-the *_like forms, and random creation drawing from an ember Generator."""
+"""Tensor creation: tensor, as_tensor, asarray, from_numpy, zeros/ones/empty/full, arange,
+linspace, logspace, eye, the *_like forms, and random creation drawing from an ember Generator.
+
+Dtype inference, the checks on values that do not fit a dtype, the lengths of ranges and the
+exceptions follow torch's C++ (tensor_new.cpp, RangeFactories.cpp, c10's checked_convert).
+"""
 
 from __future__ import annotations
 
 import math
-import numbers
+import warnings
+from collections.abc import Sequence
 
 import numpy as np
 
 from . import _dtype as D
-from ._device import CPU, canonical, get_xp, to_numpy
+from ._device import CPU, canonical, get_xp
 from ._generator import numpy_rng
-from ._tensor import Size, Tensor
+from ._tensor import Tensor
+from .autograd.grad_mode import STATE
 
 __all__ = [
     "tensor", "as_tensor", "asarray", "from_numpy", "zeros", "ones", "empty", "full", "arange",
@@ -20,400 +26,911 @@ __all__ = [
 ]  # fmt: skip
 
 
-def _finish(arr, device, requires_grad) -> Tensor:
+def _finish(arr, device, requires_grad, out=None) -> Tensor:
     dev = canonical(device) if device is not None else CPU
     if dev is not CPU:
         arr = get_xp(dev).asarray(arr)
+    if out is not None:
+        return _into(out, arr)
     t = Tensor._wrap(arr)
     if dev is not CPU:
         t._device = dev
+    if STATE.inference:
+        t._is_inference = True
     if requires_grad:
+        if D.from_numpy_dtype(arr.dtype).category < 2:
+            raise RuntimeError(
+                "Only Tensors of floating point and complex dtype can require gradients"
+            )
         t.requires_grad_(True)
     return t
 
 
-def _np_dtype(dtype):
-    return None if dtype is None else D.to_numpy_dtype(dtype)
+def _into(out: Tensor, arr) -> Tensor:
+    """Write a result into ``out=`` (resized when its shape differs, as torch does)."""
+    if out._data.shape == arr.shape:
+        out._data[...] = arr
+    else:
+        out._data = arr.astype(out._data.dtype)
+    out._bump()
+    return out
 
 
-def _sizes(size) -> tuple:
-    if len(size) == 1 and isinstance(size[0], (tuple, list, Size)):
-        size = tuple(size[0])
+def _dtype_arg(dtype, out=None):
+    if dtype is None:
+        return None if out is None else out.dtype
+    if not isinstance(dtype, D.dtype):
+        raise TypeError(f"argument 'dtype' must be ember.dtype, not {type(dtype).__name__}")
+    return dtype
+
+
+def _sizes(size, fn="zeros") -> tuple:
+    """torch's ``*size`` argument: ints, or one tuple/list/Size of ints."""
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = size[0]
+        packed = True
+    else:
+        packed = len(size) != 1
     out = []
-    for s in size:
-        if isinstance(s, Tensor):
-            s = int(s)
-        if not isinstance(s, (int, np.integer)) or isinstance(s, bool):
-            raise TypeError(
-                f"zeros(): argument 'size' (position 1) must be tuple of ints, but found element "
-                f"of type {type(s).__name__} at pos {len(out)}"
-            )
-        out.append(int(s))
-    for s in out:
-        if s < 0:
-            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {out}")
+    for i, s in enumerate(size):
+        if type(s) is not int:
+            if isinstance(s, (int, np.integer)) and not isinstance(s, bool):
+                s = int(s)
+            elif isinstance(s, Tensor) and s.numel() == 1 and s.dtype.category == 1:
+                s = int(s)
+            elif packed:
+                raise TypeError(
+                    f"{fn}(): argument 'size' failed to unpack the object at pos {i + 1} with "
+                    f'error "type must be tuple of ints,but got {type(s).__name__}"'
+                )
+            else:
+                raise TypeError(f"{fn}(): argument 'size' (position 1) must be tuple of ints, "
+                                f"not {type(s).__name__}")  # fmt: skip
+        out.append(s)
+    if any(s < 0 for s in out):
+        if fn == "zeros":
+            raise RuntimeError("zeros: Dimension size must be non-negative.")
+        bad = next(s for s in out if s < 0)
+        raise RuntimeError(f"Trying to create tensor with negative dimension {bad}: {out}")
     return tuple(out)
 
 
-# -- from data --------------------------------------------------------------------------------
+def _no_size(fn):
+    raise TypeError(f'{fn}() missing 1 required positional arguments: "size"')
 
 
-def _infer_dtype(arr: np.ndarray, from_python: bool):
-    k = arr.dtype.kind
-    if k == "b":
+# -- values that do not fit a dtype (c10::overflows / checked_convert) --------------------------
+
+# the C type names torch's messages use for a Scalar that does not fit
+_C_NAMES = {
+    "uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int", "int64": "int64_t",
+    "uint16": "uint16_t", "uint32": "uint32_t", "uint64": "uint64_t", "float16": "c10::Half",
+    "bfloat16": "c10::BFloat16", "float32": "float", "float64": "double",
+    "complex64": "c10::complex<float>", "complex128": "c10::complex<double>",
+}  # fmt: skip
+_FLOAT_MAX = {"float16": 65504.0, "bfloat16": 3.3895313892515355e38,
+              "float32": 3.4028234663852886e38, "float64": 1.7976931348623157e308}  # fmt: skip
+
+
+def _limits(dt):
+    if dt.category == 1:
+        i = np.iinfo(dt.np)
+        return int(i.min), int(i.max)
+    m = _FLOAT_MAX[dt.to_real().name]
+    return -m, m
+
+
+def _overflows(v, dt) -> bool:
+    """Whether the Python number ``v`` does not fit ``dt`` under c10's rules: nothing overflows
+    bool; negative ints wrap into unsigned types down to -max; inf and nan fit float types only;
+    a complex number with an imaginary part fits complex types only."""
+    if dt is D.bool_ or isinstance(v, bool):
+        return False
+    if isinstance(v, complex):
+        if dt.category != 3 and v.imag != 0:
+            return True
+        return _overflows(v.real, dt) or _overflows(v.imag, dt)
+    lo, hi = _limits(dt)
+    if isinstance(v, float) and not math.isfinite(v):
+        return dt.category == 1
+    if isinstance(v, int) and dt.category == 1 and not dt.is_signed and v < 0:
+        return -v > hi
+    return v < lo or v > hi
+
+
+def _check_fits(v, dt) -> None:
+    if _overflows(v, dt):
+        name = _C_NAMES[dt.name]
+        raise RuntimeError(f"value cannot be converted to type {name} without overflow")
+
+
+def _cast_scalar(v, dt):
+    """A Python number that fits ``dt``, as the value stored (C casts: truncation, wrapping)."""
+    if dt is D.bool_:
+        return bool(v)
+    if dt.category == 3:
+        return complex(v)
+    v = v.real if isinstance(v, complex) else v
+    if dt.category == 2:
+        return float(v)
+    v = int(v)
+    return v % (1 << (8 * dt.itemsize)) if v < 0 and not dt.is_signed else v
+
+
+def _py_int(v):
+    """A Python int torch can hold as a Scalar (int64 or uint64)."""
+    if not -(2**63) <= v < 2**64:
+        raise OverflowError("int too big to convert")
+    return v
+
+
+# -- tensor(data) -------------------------------------------------------------------------------
+
+_PY_NUMBERS = frozenset((bool, int, float, complex))
+_MAX_DIMS = 64
+
+
+def _py_dtype(t):
+    if t is bool:
         return D.bool_
-    if k in "iu":
-        return D.int64 if from_python else D.from_numpy_dtype(arr.dtype)
-    if k == "f":
-        return D.get_default_dtype() if from_python else D.from_numpy_dtype(arr.dtype)
-    if k == "c":
-        return D.default_complex() if from_python else D.from_numpy_dtype(arr.dtype)
-    if k == "O":
-        raise RuntimeError("Could not infer dtype of object")
-    return D.from_numpy_dtype(arr.dtype)
+    if t is int:
+        return D.int64
+    if t is float:
+        return D.get_default_dtype()
+    return D.default_complex()
 
 
-def _to_array(data):
-    """Nested Python data (or tensors, or arrays) as a NumPy array, and whether it came from
-    Python numbers (which take torch's default dtypes) rather than typed arrays."""
-    if isinstance(data, Tensor):
-        return to_numpy(data._data), False
-    if isinstance(data, np.ndarray):
-        return data, False
-    if isinstance(data, np.generic):
-        return np.asarray(data), False
-    if isinstance(data, (list, tuple)):
-        _check_ragged(data, 0)
-        items = [_item(x) for x in _flat(data)]
-        if any(isinstance(x, np.ndarray) for x in items):
-            # typed arrays inside a list: stack them, keeping their dtype
-            arrs = [_to_array(x)[0] for x in data]
-            return np.stack(arrs) if arrs else np.zeros((0,)), False
-    elif not isinstance(data, numbers.Number):
-        if hasattr(data, "__array__"):
-            return np.asarray(data), False
-        raise TypeError(f"Could not infer dtype of {type(data).__name__}")
-    try:
-        arr = np.array(_pyify(data))
-    except OverflowError:
-        raise RuntimeError("Overflow when unpacking long") from None
-    if arr.dtype.kind == "O":
-        raise RuntimeError("Overflow when unpacking long")
-    return arr, True
+def _is_seq(x) -> bool:
+    return isinstance(x, (list, tuple, range, str, bytes, np.ndarray)) or (
+        isinstance(x, Sequence) and not isinstance(x, Tensor)
+    )
 
 
-def _item(x):
+def _shape_of(data) -> list:
+    """The shape torch reads from nested sequences: the lengths along the first elements."""
+    sizes = []
+    x = data
+    while _is_seq(x):
+        if isinstance(x, np.ndarray):
+            if x.ndim == 0 and sizes:
+                raise TypeError("len() of unsized object")
+            sizes.extend(x.shape)
+            break
+        n = len(x)
+        sizes.append(n)
+        if len(sizes) > _MAX_DIMS:
+            raise ValueError(f"too many dimensions '{type(x).__name__}'")
+        if n == 0:
+            break
+        x = x[0]
+    return sizes
+
+
+def _infer(x):
+    """torch's infer_scalar_type: Python numbers take the default dtypes, tensors and NumPy
+    values keep theirs, and a sequence promotes over its items (empty: the default float)."""
+    t = type(x)
+    if t in _PY_NUMBERS:
+        return _py_dtype(t)
+    if isinstance(x, Tensor):
+        return x.dtype
+    if isinstance(x, (str, bytes)):
+        raise TypeError(f"new(): invalid data type '{t.__name__}'")
+    if isinstance(x, (np.ndarray, np.generic)):
+        return D.from_numpy_dtype(x.dtype)
+    for py in (bool, int, float, complex):  # subclasses (IntEnum ...)
+        if isinstance(x, py):
+            return _py_dtype(py)
+    if _is_seq(x):
+        if len(x) == 0:
+            return D.get_default_dtype()
+        types = set(map(type, x))
+        items = [_py_dtype(t) for t in types] if types <= _PY_NUMBERS else map(_infer, x)
+        r = None
+        for d in items:
+            r = d if r is None else D.promote_types(r, d)
+            if r is D.complex128:
+                break
+        return r
+    raise RuntimeError(f"Could not infer dtype of {t.__name__}")
+
+
+def _leaf_error(x, target):
+    name = type(x).__name__
+    if target.category < 2:
+        raise TypeError(f"'{name}' object cannot be interpreted as an integer")
+    raise TypeError(f"must be real number, not {name}")
+
+
+def _check_leaf(x, target) -> bool:
+    """Raise torch's error for a value that cannot be stored; True when it must be unpacked
+    (a one-element tensor)."""
+    t = type(x)
+    if t in _PY_NUMBERS or isinstance(x, np.generic):
+        if isinstance(x, (complex, np.complexfloating)) and 1 <= target.category <= 2:
+            _leaf_error(x, target)
+        return False
+    if isinstance(x, Tensor):
+        if x.numel() != 1 or (target.category == 1 and x.dtype.category > 1):
+            if target.category < 2:
+                raise TypeError(
+                    "only integer tensors of a single element can be converted to an index"
+                )
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return True
+    if isinstance(x, np.ndarray) and x.ndim == 0 or isinstance(x, (int, float, complex)):
+        return False
+    _leaf_error(x, target)
+
+
+def _check(x, sizes, dim, target) -> bool:
+    """Check that ``x`` has the shape ``sizes[dim:]`` (torch's recursive_store); True when
+    some leaf must be unpacked."""
+    if dim == len(sizes):
+        return _check_leaf(x, target)
+    if isinstance(x, np.ndarray):
+        if x.shape == tuple(sizes[dim:]):
+            return False
+        x = x.tolist() if x.ndim else x  # walk it to report where it differs
+    if not _is_seq(x) or isinstance(x, np.ndarray):
+        raise TypeError("not a sequence")
+    n = len(x)
+    if n != sizes[dim]:
+        raise ValueError(f"expected sequence of length {sizes[dim]} at dim {dim} (got {n})")
+    if dim + 1 == len(sizes):
+        types = set(map(type, x))
+        if types <= _PY_NUMBERS:
+            if complex in types and 1 <= target.category <= 2:
+                _leaf_error(1j, target)
+            return False
+    unpack = False
+    for item in x:
+        unpack |= _check(item, sizes, dim + 1, target)
+    return unpack
+
+
+def _unpack(x):
+    if isinstance(x, Tensor):
+        return x.item()
+    if isinstance(x, (list, tuple)):
+        return [_unpack(y) for y in x]
     return x
 
 
-def _flat(data):
-    for x in data:
-        if isinstance(x, (list, tuple)):
-            yield from _flat(x)
+def _from_python(data, dtype):
+    """Nested Python data as a NumPy array of torch's dtype (inferred when None)."""
+    if isinstance(data, (str, bytes)):
+        raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
+    sizes = _shape_of(data)
+    target = dtype if dtype is not None else _infer(data)
+    if _check(data, sizes, 0, target):
+        data = _unpack(data)
+    npd = D.to_numpy_dtype(target)
+    if target.category != 1:
+        with np.errstate(over="ignore"):  # torch stores doubles into float16 etc. unchecked
+            return np.array(data, dtype=npd).reshape(sizes)
+    wide = np.array(data)
+    if (
+        wide.dtype.kind not in "biuf"
+        or wide.dtype == np.uint64
+        or (wide.dtype.kind == "f" and not (np.abs(wide) < 2**53).all())
+    ):
+        wide = _exact_ints(data, target)  # beyond what float64 holds exactly
+    elif target is not D.int64 and wide.dtype.kind in "iu" or wide.dtype.kind == "f":
+        lo, hi = _limits(target)
+        if not target.is_signed and wide.dtype.kind != "f":
+            lo = -hi  # negative ints wrap into unsigned types (c10::overflows)
+        if not ((wide >= lo) & (wide <= hi)).all():
+            _store_overflow(target)
+    return wide.astype(npd).reshape(sizes)
+
+
+def _store_overflow(target):
+    raise RuntimeError(f"value cannot be converted to type {target.name} without overflow")
+
+
+def _exact_ints(data, target):
+    """Python ints and floats checked one by one, in exact arithmetic, as torch stores them."""
+    lo, hi = _limits(target)
+    out = []
+    for v in np.array(data, dtype=object).reshape(-1):
+        if isinstance(v, float):
+            if not (math.isfinite(v) and lo <= v <= hi):
+                _store_overflow(target)
         else:
-            yield x
+            v = int(v)
+            if not -(2**63) <= v < 2**63:
+                raise ValueError("Overflow when unpacking long long")
+            if not (lo <= v <= hi or not target.is_signed and -hi <= v < 0):
+                _store_overflow(target)
+        out.append(int(v))
+    return np.array(out, dtype=np.int64)
 
 
-def _pyify(data):
-    if isinstance(data, (list, tuple)):
-        return [_pyify(x) for x in data]
-    if isinstance(data, Tensor):
-        if data.numel() != 1:
-            raise ValueError("only one element tensors can be converted to Python scalars")
-        return data.item()
-    return data
-
-
-def _check_ragged(data, dim):
-    if not data or not isinstance(data[0], (list, tuple)):
-        for x in data:
-            if isinstance(x, (list, tuple)):
-                raise ValueError(f"expected sequence of length {0} at dim {dim} (got {len(x)})")
-        return
-    n = len(data[0])
-    for x in data:
-        if not isinstance(x, (list, tuple)):
-            raise TypeError("not a sequence")
-        if len(x) != n:
-            raise ValueError(f"expected sequence of length {n} at dim {dim + 1} (got {len(x)})")
-    for x in data:
-        _check_ragged(x, dim + 1)
+def _check_ndarray(a: np.ndarray) -> None:
+    if any(s < 0 for s in a.strides) and a.size:
+        raise ValueError(
+            "At least one stride in the given numpy array is negative, and tensors with negative "
+            "strides are not currently supported. (You can probably work around this by making a "
+            "copy of your array  with array.copy().) "
+        )
+    if not a.dtype.isnative:
+        raise ValueError(
+            "given numpy array has byte order different from the native byte order. Conversion "
+            "between byte orders is currently not supported."
+        )
 
 
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False) -> Tensor:
-    """A new tensor copying ``data`` (nested lists, numbers, NumPy arrays, tensors).
+    """A new tensor copying ``data``: nested lists or tuples of numbers, NumPy arrays and
+    scalars, tensors. Python ints become int64, floats the default dtype (float32), bools
+    bool, complex numbers complex64; NumPy data keeps its dtype.
 
     >>> ember.tensor([[1., 2.]], requires_grad=True)
     tensor([[1., 2.]], requires_grad=True)
+    >>> ember.tensor([1, 2.5]).dtype
+    ember.float32
     """
-    arr, from_python = _to_array(data)
-    dt = dtype if dtype is not None else _infer_dtype(arr, from_python)
-    arr = np.array(arr, dtype=D.to_numpy_dtype(dt), copy=True, order="C")
+    dtype = _dtype_arg(dtype)
+    if isinstance(data, Tensor):
+        warnings.warn(
+            "To copy construct from a tensor, it is recommended to use sourceTensor.clone()."
+            "detach() or sourceTensor.clone().detach().requires_grad_(True), rather than "
+            "ember.tensor(sourceTensor).",
+            UserWarning,
+            stacklevel=2,
+        )
+        npd = D.to_numpy_dtype(dtype or data.dtype)
+        arr = data._data.astype(npd, copy=True)
+        return _finish(arr, device if device is not None else data._device, requires_grad)
+    if not isinstance(data, (np.ndarray, np.generic)) and not _is_seq(data):
+        if not isinstance(data, (bool, int, float, complex)) and hasattr(data, "__array__"):
+            data = np.asarray(data)
+    if isinstance(data, (np.ndarray, np.generic)):
+        arr = np.asarray(data)
+        _check_ndarray(arr)
+        npd = arr.dtype if dtype is None else D.to_numpy_dtype(dtype)
+        D.from_numpy_dtype(arr.dtype)
+        arr = arr.astype(npd, order="K", copy=True)
+    else:
+        arr = _from_python(data, dtype)
     return _finish(arr, device, requires_grad)
 
 
 def as_tensor(data, dtype=None, device=None) -> Tensor:
-    """Like ``tensor`` but shares memory with a NumPy array or tensor when it can."""
+    """``data`` as a tensor, sharing memory with a NumPy array or tensor when dtype and device
+    allow (then writes through either are seen by both); otherwise like ``tensor``.
+
+    >>> a = np.zeros(2); ember.as_tensor(a)[0] = 1; a
+    array([1., 0.])
+    """
+    dtype = _dtype_arg(dtype)
     if isinstance(data, Tensor):
-        t = data
-        if dtype is not None or device is not None:
-            t = t.to(device=device, dtype=dtype)
-        return t
+        return data.to(device=device, dtype=dtype)
     if isinstance(data, np.ndarray) and (dtype is None or D.to_numpy_dtype(dtype) == data.dtype):
         if device is None or canonical(device) is CPU:
             return from_numpy(data)
     return tensor(data, dtype=dtype, device=device)
 
 
+def _type_name(d) -> str:
+    return d._tensor_type[:-6]
+
+
 def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False) -> Tensor:
-    t = tensor(obj, dtype=dtype, device=device) if copy else as_tensor(obj, dtype, device)
+    """``obj`` as a tensor. ``copy=None`` shares memory when it can, ``True`` always copies,
+    ``False`` never does (and raises where it would have to).
+
+    >>> ember.asarray([1, 2], dtype=ember.float64)
+    tensor([1., 2.], dtype=ember.float64)
+    """
+    dtype = _dtype_arg(dtype)
+    if copy is False:
+        if isinstance(obj, np.ndarray):
+            src = D.from_numpy_dtype(obj.dtype)
+        elif isinstance(obj, Tensor):
+            src = obj.dtype
+        else:
+            raise ValueError("can't alias arbitrary sequence into a tensor.")
+        if dtype is not None and dtype is not src:
+            raise ValueError(
+                f"can't alias tensor with dtype '{_type_name(src)}' into dtype "
+                f"'{_type_name(dtype)}'."
+            )
+    if copy:
+        if isinstance(obj, Tensor):
+            t = obj.to(device=device, dtype=dtype, copy=True).detach()
+        else:
+            t = tensor(obj, dtype=dtype, device=device)
+    elif isinstance(obj, (Tensor, np.ndarray)):
+        t = as_tensor(obj, dtype, device)
+    elif not _is_seq(obj) and hasattr(obj, "__array__") or isinstance(obj, memoryview):
+        t = as_tensor(np.asarray(obj), dtype, device)
+    else:
+        t = tensor(obj, dtype=dtype, device=device)
     if requires_grad:
         t.requires_grad_(True)
     return t
 
 
 def from_numpy(ndarray: np.ndarray) -> Tensor:
-    """A tensor sharing memory with ``ndarray`` (writes through either are seen by both)."""
+    """A tensor sharing memory with ``ndarray``: writes through either are seen by both.
+
+    >>> a = np.arange(3); t = ember.from_numpy(a); t[0] = 7; a
+    array([7, 1, 2])
+    """
     if not isinstance(ndarray, np.ndarray):
-        raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
-    if any(s < 0 for s in ndarray.strides):
-        raise ValueError(
-            "At least one stride in the given numpy array is negative, and tensors with negative "
-            "strides are not currently supported. (You can probably work around this by making a "
-            "copy of your array  with array.copy().) "
-        )
+        t = type(ndarray)
+        name = t.__name__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__name__}"
+        raise TypeError(f"expected np.ndarray (got {name})")
+    _check_ndarray(ndarray)
     D.from_numpy_dtype(ndarray.dtype)
-    return Tensor._wrap(ndarray)
+    if not ndarray.flags.writeable:
+        warnings.warn(
+            "The given NumPy array is not writable, and ember does not support non-writable "
+            "tensors. This means writing to this tensor will fail. You may want to copy the "
+            "array to protect its data or make it writable before converting it to a tensor.",
+            UserWarning,
+            stacklevel=2,
+        )
+    t = Tensor._wrap(ndarray)
+    if STATE.inference:
+        t._is_inference = True
+    return t
 
 
 def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False) -> Tensor:
-    dt = dtype or D.get_default_dtype()
+    """A 0-d tensor holding ``s`` in ``dtype`` (default: the default float dtype)."""
+    dt = _dtype_arg(dtype) or D.get_default_dtype()
     return _finish(np.array(s, dtype=D.to_numpy_dtype(dt)), device, requires_grad)
 
 
-# -- filled -----------------------------------------------------------------------------------
+# -- filled -------------------------------------------------------------------------------------
 
 
-def _filled(fill, size, dtype, device, requires_grad, out=None):
-    shape = _sizes(size)
-    dt = dtype or D.get_default_dtype()
-    xp = get_xp(canonical(device)) if device is not None else np
+def _filled(fill, shape, dt, device, requires_grad, out=None, like=None):
     npd = D.to_numpy_dtype(dt)
-    if fill is None:
+    xp = get_xp(canonical(device)) if device is not None else np
+    if like is not None and not like.flags.c_contiguous and _dense(like):
+        arr = xp.empty_like(like, dtype=npd, order="K")  # torch keeps a dense input's layout
+        if fill is not None:
+            arr.fill(fill)
+    elif fill is None:
         arr = xp.empty(shape, dtype=npd)
     elif fill == 0:
         arr = xp.zeros(shape, dtype=npd)
     else:
         arr = xp.full(shape, fill, dtype=npd)
-    t = _finish(arr, device, requires_grad)
-    if out is not None:
-        out._data = t._data
-        return out
-    return t
+    return _finish(arr, device, requires_grad, out)
+
+
+def _dense(a) -> bool:
+    """Whether the array's elements fill its memory with no gaps or overlaps."""
+    dims = sorted((abs(s), n) for s, n in zip(a.strides, a.shape) if n != 1)
+    expected = a.itemsize
+    for s, n in dims:
+        if s != expected:
+            return False
+        expected *= n
+    return True
 
 
 def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False) -> Tensor:
-    """A tensor of zeros: ``zeros(2, 3)`` or ``zeros((2, 3))``."""
-    return _filled(0, size, dtype, device, requires_grad, out)
+    """A tensor of zeros: ``zeros(2, 3)`` or ``zeros((2, 3))``.
+
+    >>> ember.zeros(2, dtype=ember.int32)
+    tensor([0, 0], dtype=ember.int32)
+    """
+    if not size:
+        _no_size("zeros")
+    dt = _dtype_arg(dtype, out) or D.get_default_dtype()
+    return _filled(0, _sizes(size, "zeros"), dt, device, requires_grad, out)
 
 
 def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False) -> Tensor:
-    """A tensor of ones."""
-    return _filled(1, size, dtype, device, requires_grad, out)
+    """A tensor of ones: ``ones(2, 3)`` or ``ones((2, 3))``."""
+    if not size:
+        _no_size("ones")
+    dt = _dtype_arg(dtype, out) or D.get_default_dtype()
+    return _filled(1, _sizes(size, "ones"), dt, device, requires_grad, out)
 
 
 def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False,
           pin_memory=False, memory_format=None) -> Tensor:  # fmt: skip
-    """An uninitialized tensor."""
-    return _filled(None, size, dtype, device, requires_grad, out)
+    """An uninitialized tensor: ``empty(2, 3)`` or ``empty((2, 3))``."""
+    if not size:
+        _no_size("empty")
+    dt = _dtype_arg(dtype, out) or D.get_default_dtype()
+    return _filled(None, _sizes(size, "empty"), dt, device, requires_grad, out)
 
 
-def _fill_dtype(v):
-    if isinstance(v, Tensor):
-        return v.dtype
-    return D.scalar_dtype(v)
+def _fill_number(v, fn="full"):
+    """``fill_value`` as a Python number. Like torch, NumPy integers count as ints and other
+    NumPy scalars as floats; a tensor must hold one element."""
+    if isinstance(v, bool) or type(v) in (int, float, complex):
+        return _py_int(v) if type(v) is int else v
+    if isinstance(v, np.integer):
+        return int(v)
+    if isinstance(v, np.generic) and v.dtype.kind in "bfc":
+        return float(v.real)
+    if isinstance(v, Tensor) and v.numel() == 1:
+        return v.item()
+    for py in (int, float, complex):  # subclasses (IntEnum ...)
+        if isinstance(v, py):
+            return py(v)
+    raise TypeError(
+        f"{fn}(): argument 'fill_value' (position 2) must be Number, not {type(v).__name__}"
+    )
 
 
 def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None,
          requires_grad=False) -> Tensor:  # fmt: skip
-    """A tensor filled with ``fill_value``; its dtype follows the value (bool, int64, float)."""
-    if isinstance(fill_value, Tensor):
-        fill_value = fill_value.item()
-    return _filled(fill_value, (size,), dtype or _fill_dtype(fill_value), device,
-                   requires_grad, out)  # fmt: skip
+    """A tensor of shape ``size`` filled with ``fill_value``; without ``dtype`` its dtype
+    follows the value (bool, int64, the default float, complex).
+
+    >>> ember.full((2,), 7)
+    tensor([7, 7])
+    """
+    if not isinstance(size, (tuple, list)):
+        raise TypeError(f"full(): argument 'size' (position 1) must be tuple of ints, not "
+                        f"{type(size).__name__}")  # fmt: skip
+    v = _fill_number(fill_value)
+    dt = _dtype_arg(dtype, out) or D.scalar_dtype(v)
+    _check_fits(v, dt)
+    return _filled(_cast_scalar(v, dt), _sizes((size,), "full"), dt, device, requires_grad, out)
 
 
-def _like(t, dtype, device):
-    return dtype or t.dtype, device if device is not None else t.device
+def _like(t, dtype, device, memory_format):
+    dt = _dtype_arg(dtype) or t.dtype
+    dev = device if device is not None else (t._device if t._device is not CPU else None)
+    keep = memory_format is None or "preserve" in str(memory_format)
+    return dt, dev, (t._data if keep else None)
 
 
 def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
                memory_format=None) -> Tensor:  # fmt: skip
-    dt, dev = _like(input, dtype, device)
-    return _filled(0, input.shape, dt, dev, requires_grad)
+    """Zeros with ``input``'s shape, dtype, device (and layout, when dense)."""
+    dt, dev, like = _like(input, dtype, device, memory_format)
+    return _filled(0, input._data.shape, dt, dev, requires_grad, like=like)
 
 
 def ones_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
               memory_format=None) -> Tensor:  # fmt: skip
-    dt, dev = _like(input, dtype, device)
-    return _filled(1, input.shape, dt, dev, requires_grad)
+    """Ones with ``input``'s shape, dtype, device (and layout, when dense)."""
+    dt, dev, like = _like(input, dtype, device, memory_format)
+    return _filled(1, input._data.shape, dt, dev, requires_grad, like=like)
 
 
 def empty_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
                memory_format=None) -> Tensor:  # fmt: skip
-    dt, dev = _like(input, dtype, device)
-    return _filled(None, input.shape, dt, dev, requires_grad)
+    """An uninitialized tensor like ``input``."""
+    dt, dev, like = _like(input, dtype, device, memory_format)
+    return _filled(None, input._data.shape, dt, dev, requires_grad, like=like)
 
 
 def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False,
               memory_format=None) -> Tensor:  # fmt: skip
-    dt, dev = _like(input, dtype, device)
-    return _filled(fill_value, input.shape, dt, dev, requires_grad)
+    """``input``'s shape filled with ``fill_value`` in ``input``'s dtype (unless given)."""
+    dt, dev, like = _like(input, dtype, device, memory_format)
+    v = _fill_number(fill_value, "full_like")
+    _check_fits(v, dt)
+    return _filled(_cast_scalar(v, dt), input._data.shape, dt, dev, requires_grad, like=like)
 
 
-# -- ranges -----------------------------------------------------------------------------------
+# -- ranges -------------------------------------------------------------------------------------
+
+
+def _range_number(v, fn, arg, pos):
+    if isinstance(v, Tensor):
+        if v.numel() != 1:
+            raise TypeError(f"{fn}(): argument '{arg}' (position {pos}) must be Number, not Tensor")
+        return v.item()
+    if isinstance(v, np.generic) and v.dtype.kind in "biufc":
+        return v.item()
+    if not isinstance(v, (bool, int, float, complex)):
+        raise TypeError(
+            f"{fn}(): argument '{arg}' (position {pos}) must be Number, not {type(v).__name__}"
+        )
+    return v
+
+
+def _not_implemented(kernel, dt):
+    raise NotImplementedError(f"\"{kernel}\" not implemented for '{_type_name(dt)}'")
 
 
 def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None,
            requires_grad=False) -> Tensor:  # fmt: skip
-    """Values from ``start`` to ``end`` (exclusive) by ``step``; int64 unless one is a float."""
+    """Values from ``start`` up to ``end`` (exclusive) by ``step``: int64 unless one of them
+    is a float, then the default dtype. Its length is ``ceil((end - start) / step)`` computed
+    in double precision, as torch does.
+
+    >>> ember.arange(1, 2.5, 0.5)
+    tensor([1.0000, 1.5000, 2.0000])
+    """
     if end is None:
-        start, end = 0, start
-    vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
-    start, end, step = vals
-    if dtype is None:
-        dtype = (D.get_default_dtype() if any(isinstance(v, float) for v in vals)
-                 else D.int64)  # fmt: skip
-    if step == 0:
-        raise RuntimeError("step must be nonzero")
-    if (end - start) * step < 0 and end != start:
-        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
-    n = max(0, math.ceil((end - start) / step))
-    if dtype.category < 2:
-        arr = (start + np.arange(n, dtype=np.float64) * step).astype(D.to_numpy_dtype(dtype))
-        if all(isinstance(v, int) for v in vals):
-            arr = (start + np.arange(n, dtype=np.int64) * step).astype(D.to_numpy_dtype(dtype))
+        args = [(0, "start", 0), (start, "end", 1), (step, "step", 2)]
     else:
-        arr = (start + np.arange(n, dtype=np.float64) * step).astype(D.to_numpy_dtype(dtype))
-    return _finish(arr, device, requires_grad)
+        args = [(start, "start", 1), (end, "end", 2), (step, "step", 3)]
+    vals = [_range_number(v, "arange", name, pos) for v, name, pos in args]
+    for i, v in enumerate(vals):
+        if isinstance(v, complex):  # torch reads the bounds as doubles
+            _check_fits(v, D.float64)
+            vals[i] = v.real
+    start, end, step = vals
+    dt = _dtype_arg(dtype, out)
+    if dt is None:
+        dt = D.get_default_dtype() if any(isinstance(v, float) for v in vals) else D.int64
+    if dt.category in (0, 3):
+        _not_implemented("arange_cpu", dt)
+    fs, fe, fp = float(start), float(end), float(step)
+    if fp == 0:
+        raise RuntimeError("step must be nonzero")
+    if not (math.isfinite(fs) and math.isfinite(fe)):
+        raise RuntimeError(f"unsupported range: {fs:g} -> {fe:g}")
+    if not (fp > 0 and fe >= fs or fp < 0 and fe <= fs):
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
+    if dt is D.int64:
+        xs, xe, xp_ = int(start), int(end), int(step)
+        if xp_ == 0:
+            raise ValueError("step must be nonzero")
+        num = (xe - xs + xp_ - (1 if xp_ > 0 else -1) + 2**63) % 2**64 - 2**63  # wraps as int64
+        n = abs(num) // abs(xp_) * (1 if (num >= 0) == (xp_ > 0) else -1)  # C's truncation
+    else:
+        n = math.ceil((fe - fs) / fp)
+    if not 0 <= n <= 2**63 - 1:
+        raise RuntimeError("invalid size, possible overflow?")
+    idx = np.arange(n, dtype=np.int64)
+    if dt.category == 1:  # accumulated in int64
+        arr = (int(start) + idx * int(step)).astype(dt.np)
+    else:  # in float for half types, in double otherwise (torch's CPU acc_type)
+        acc = np.float32 if dt.itemsize == 2 else np.float64
+        arr = (acc(start) + acc(step) * idx.astype(acc)).astype(D.to_numpy_dtype(dt))
+    return _finish(arr, device, requires_grad, out)
+
+
+def _space_args(fn, start, end, steps, dtype, out):
+    for arg, v in (("start", start), ("end", end)):
+        if isinstance(v, Tensor) and v.ndim != 0:
+            raise RuntimeError(f"{fn} only supports 0-dimensional start and end tensors, but got "
+                               f"{arg} with {v.ndim} dimension(s).")  # fmt: skip
+    start, end = (_range_number(v, fn, a, p) for v, a, p in ((start, "start", 1), (end, "end", 2)))
+    if isinstance(steps, Tensor) or isinstance(steps, np.integer):
+        steps = int(steps)
+    if type(steps) is not int:
+        raise TypeError(f"{fn}() received an invalid combination of arguments - got "
+                        f"({type(start).__name__}, {type(end).__name__}, "
+                        f"{type(steps).__name__}), but expected (Number start, Number end, "
+                        f"int steps)")  # fmt: skip
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
+    inferred = (D.default_complex() if isinstance(start, complex) or isinstance(end, complex)
+                else D.get_default_dtype())  # fmt: skip
+    dt = _dtype_arg(dtype, out) or inferred
+    if inferred.category == 3 and dt.category != 3:
+        raise RuntimeError(
+            f"ember.{fn}(): inferred dtype c10::complex<float> can't be safely cast to passed "
+            f"dtype {_type_name(dt)}"
+        )
+    if dt is D.bool_:
+        _not_implemented(f"{fn}_cpu", dt)
+    return start, end, steps, dt
 
 
 def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None,
              requires_grad=False) -> Tensor:  # fmt: skip
-    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
-    start = start.item() if isinstance(start, Tensor) else start
-    end = end.item() if isinstance(end, Tensor) else end
-    if steps < 0:
-        raise RuntimeError("number of steps must be non-negative")
-    dt = dtype or D.get_default_dtype()
-    # torch fills the first half from start and the second half from end, symmetrically
-    i = np.arange(steps, dtype=np.float64)
-    if steps > 1:
-        step = (end - start) / (steps - 1)
-        half = steps // 2
-        vals = np.where(i < half, start + i * step, end - (steps - 1 - i) * step)
-    else:
-        vals = np.full(steps, start, dtype=np.float64)
-    if dt.category < 2:
-        vals = np.trunc(vals)
-    return _finish(vals.astype(D.to_numpy_dtype(dt)), device, requires_grad)
+    """``steps`` evenly spaced values from ``start`` to ``end``, both included.
+
+    >>> ember.linspace(0, 1, 5)
+    tensor([0.0000, 0.2500, 0.5000, 0.7500, 1.0000])
+    """
+    start, end, steps, dt = _space_args("linspace", start, end, steps, dtype, out)
+    npd = D.to_numpy_dtype(dt)
+    i = np.arange(steps, dtype=np.int64)
+    if steps == 1:
+        arr = np.full(1, _cast_scalar(start, dt), dtype=npd)
+    elif dt.category == 1:  # int ends, a double step, truncated like C
+        s, e = int(start.real if isinstance(start, complex) else start), int(
+            end.real if isinstance(end, complex) else end)  # fmt: skip
+        step = (float(e) - float(s)) / (steps - 1)
+        arr = np.where(i < steps // 2, s + step * i, e - step * (steps - i - 1))
+        arr = np.trunc(arr).astype(np.int64).astype(npd)
+    else:  # in the dtype itself, from both ends toward the middle (torch's CPU kernel)
+        s, e = npd.type(start), npd.type(end)
+        step = (e - s) / npd.type(steps - 1)
+        with np.errstate(over="ignore", invalid="ignore"):
+            lo = s + step * i.astype(npd)
+            hi = e - step * (steps - i - 1).astype(npd)
+        arr = np.where(i < steps // 2, lo, hi).astype(npd)
+    return _finish(arr, device, requires_grad, out)
 
 
 def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None, device=None,
              requires_grad=False) -> Tensor:  # fmt: skip
-    dt = dtype or D.get_default_dtype()
-    exps = linspace(start, end, steps, dtype=D.float64)._data
-    return _finish((base**exps).astype(D.to_numpy_dtype(dt)), device, requires_grad)
+    """``steps`` values ``base ** x`` for x evenly spaced from ``start`` to ``end``.
+
+    >>> ember.logspace(0, 2, 3)
+    tensor([  1.,  10., 100.])
+    """
+    start, end, steps, dt = _space_args("logspace", start, end, steps, dtype, out)
+    npd = D.to_numpy_dtype(dt)
+    i = np.arange(steps, dtype=np.int64)
+    if steps == 1:
+        arr = np.full(1, base**start, dtype=np.complex128 if dt.category == 3 else np.float64)
+    elif dt.category == 3:
+        s, e = complex(start), complex(end)
+        step = (e - s) / (steps - 1)
+        arr = np.where(i < steps // 2, s + step * i, e - step * (steps - i - 1))
+        arr = np.power(complex(base), arr)
+    else:
+        if dt.category == 1:  # int ends and a float base, as the CPU kernel
+            s, e, b = int(start.real), int(end.real), float(np.float32(base))
+        else:  # ends rounded to the dtype, exponents and power in double
+            s, e, b = float(npd.type(start)), float(npd.type(end)), float(base)
+        step = float(npd.type(e) - npd.type(s)) / (steps - 1) if dt.category == 2 else (
+            (e - s) / (steps - 1))  # fmt: skip
+        exps = np.where(i < steps // 2, s + step * i, e - step * (steps - i - 1))
+        with np.errstate(over="ignore", invalid="ignore"):
+            arr = np.power(b, exps)
+    with np.errstate(over="ignore", invalid="ignore"):
+        arr = (np.trunc(arr.real) if dt.category == 1 else arr).astype(npd)
+    return _finish(arr, device, requires_grad, out)
 
 
 def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None,
         requires_grad=False) -> Tensor:  # fmt: skip
-    """The n x m identity matrix."""
+    """The ``n`` x ``m`` identity matrix (``m`` defaults to ``n``).
+
+    >>> ember.eye(2, 3)
+    tensor([[1., 0., 0.],
+            [0., 1., 0.]])
+    """
+    for arg, pos, v in (("n", 1, n), ("m", 2, m)):
+        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, np.integer))):
+            raise TypeError(f"eye(): argument '{arg}' (position {pos}) must be int, not "
+                            f"{type(v).__name__}")  # fmt: skip
     if n < 0:
         raise RuntimeError(f"n must be greater or equal to 0, got {n}")
     if m is not None and m < 0:
         raise RuntimeError(f"m must be greater or equal to 0, got {m}")
-    dt = dtype or D.get_default_dtype()
-    return _finish(np.eye(n, m, dtype=D.to_numpy_dtype(dt)), device, requires_grad)
+    dt = _dtype_arg(dtype, out) or D.get_default_dtype()
+    return _finish(np.eye(n, m, dtype=D.to_numpy_dtype(dt)), device, requires_grad, out)
 
 
-# -- random -----------------------------------------------------------------------------------
+# -- random -------------------------------------------------------------------------------------
 
 
-def _random_float(kind, size, generator, dtype, device, requires_grad):
-    shape = _sizes(size)
-    dt = dtype or D.get_default_dtype()
+def _random_float(kind, size, generator, dtype, device, requires_grad, out=None):
+    if not size:
+        _no_size(kind)
+    shape = _sizes(size, kind)
+    dt = _dtype_arg(dtype, out) or D.get_default_dtype()
     if dt.category < 2:
-        raise RuntimeError(
-            f'"{"normal" if kind == "randn" else "check_uniform_bounds"}" not implemented for '
-            f"'{dt._tensor_type[:-6]}'"
-        )
+        _not_implemented("normal_kernel_cpu" if kind == "randn" else "check_uniform_bounds", dt)
     rng = numpy_rng(generator)
-    work = np.float32 if dt.itemsize <= 4 and dt.category == 2 else np.float64
-    if dt.category == 3:
+    if dt.category == 3:  # real and imaginary parts each with variance 1/2, as torch
         real = np.float32 if dt is D.complex64 else np.float64
         if kind == "randn":
-            a = (rng.standard_normal(shape + (2,), dtype=real) * np.sqrt(0.5)).astype(real)
+            a = rng.standard_normal(shape + (2,), dtype=real) * real(np.sqrt(0.5))
         else:
             a = rng.random(shape + (2,), dtype=real)
-        arr = (a[..., 0] + 1j * a[..., 1]).astype(D.to_numpy_dtype(dt))
+        arr = a.view(D.to_numpy_dtype(dt))[..., 0]
     else:
-        a = rng.standard_normal(shape, dtype=work) if kind == "randn" else rng.random(
-            shape, dtype=work)  # fmt: skip
-        arr = a.astype(D.to_numpy_dtype(dt), copy=False)
-    return _finish(arr, device, requires_grad)
+        work = np.float64 if dt is D.float64 else np.float32
+        draw = rng.standard_normal if kind == "randn" else rng.random
+        arr = draw(shape, dtype=work).astype(D.to_numpy_dtype(dt), copy=False)
+        if kind == "rand" and dt.itemsize == 2:
+            arr[arr == 1] = 0  # rounding up to 1.0 would leave [0, 1)
+    return _finish(arr, device, requires_grad, out)
 
 
 def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
          requires_grad=False, pin_memory=False) -> Tensor:  # fmt: skip
-    """Uniform samples from [0, 1)."""
-    return _random_float("rand", size, generator, dtype, device, requires_grad)
+    """Samples uniform on [0, 1): ``rand(2, 3)`` or ``rand((2, 3))``. The same seed gives the
+    same numbers in ember (not the numbers torch gives)."""
+    return _random_float("rand", size, generator, dtype, device, requires_grad, out)
 
 
 def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
           requires_grad=False, pin_memory=False) -> Tensor:  # fmt: skip
-    """Standard normal samples."""
-    return _random_float("randn", size, generator, dtype, device, requires_grad)
+    """Standard normal samples: ``randn(2, 3)`` or ``randn((2, 3))``."""
+    return _random_float("randn", size, generator, dtype, device, requires_grad, out)
 
 
-def randint(*args, size=None, generator=None, out=None, dtype=None, layout=None, device=None,
-            requires_grad=False) -> Tensor:  # fmt: skip
-    """``randint(high, size)`` or ``randint(low, high, size)``: integers in [low, high)."""
-    args = list(args)
-    if size is None:
-        if not args or not isinstance(args[-1], (tuple, list, Size)):
-            raise TypeError('randint() missing 1 required positional arguments: "size"')
-        size = args.pop()
-    if len(args) == 1:
-        low, high = 0, args[0]
-    elif len(args) == 2:
-        low, high = args
-    else:
-        raise TypeError("randint() received an invalid combination of arguments")
-    if high <= low:
+# C type names in torch's bounds messages
+_RANDOM_NAMES = {"uint8": "unsigned char", "int8": "signed char", "int16": "short int",
+                 "int32": "int", "int64": "long int", "bool": "bool", "float16": "c10::Half",
+                 "bfloat16": "c10::BFloat16", "float32": "float", "float64": "double"}  # fmt: skip
+_DIGITS = {"float16": 11, "bfloat16": 8, "float32": 24, "float64": 53}
+
+
+def _random_bounds(low, high, dt):
+    """torch's check_random_bounds for ``random_(from, to)`` on ``dt``."""
+    if dt.category == 3:
+        raise RuntimeError(
+            "check_random_bounds handles only integral, floating-point and boolean types"
+        )
+    if low >= high:
         raise RuntimeError(
             f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}"
         )
-    dt = dtype or D.int64
-    a = numpy_rng(generator).integers(low, high, _sizes((size,)), dtype=np.int64)
-    return _finish(a.astype(D.to_numpy_dtype(dt)), device, requires_grad)
+    name = _RANDOM_NAMES.get(dt.name, dt.name)
+    if dt.category == 2:
+        d = _DIGITS[dt.name]
+        for what, v in (("from", low), ("to - 1", high - 1)):
+            if not -(2**d) <= v <= 2**d:
+                if dt is D.float16:
+                    raise RuntimeError(f"{what} is out of bounds for {name}")
+                warnings.warn(
+                    f"{what} is out of bounds [-(2^{d}), 2^{d}]. Due to precision limitations "
+                    f"{name} can support discrete uniform distribution only within this range.",
+                    UserWarning,
+                    stacklevel=3,
+                )
+        return
+    lo, hi = (0, 1) if dt is D.bool_ else _limits(dt)
+    if not lo <= low <= hi:
+        raise RuntimeError(f"from is out of bounds for {name}")
+    if not lo <= high - 1 <= hi:
+        raise RuntimeError(f"to - 1 is out of bounds for {name}")
 
 
-def rand_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
-              memory_format=None) -> Tensor:  # fmt: skip
-    dt, dev = _like(input, dtype, device)
-    return rand(input.shape, dtype=dt, device=dev, requires_grad=requires_grad)
+def randint(*args, low=None, high=None, size=None, generator=None, out=None, dtype=None,
+            layout=None, device=None, requires_grad=False) -> Tensor:  # fmt: skip
+    """Integers uniform on [low, high): ``randint(high, size)`` or ``randint(low, high, size)``.
+
+    >>> ember.randint(3, 7, (2, 2)).shape
+    ember.Size([2, 2])
+    """
+    args = list(args)
+    if size is None and len(args) >= 2:
+        size = args.pop()
+    if high is None and args:
+        high = args.pop()
+    if low is None and args:
+        low = args.pop()
+    if size is None or high is None or args:
+        raise TypeError("randint() received an invalid combination of arguments: expected "
+                        "(int high, tuple of ints size) or (int low, int high, tuple of ints "
+                        "size)")  # fmt: skip
+    if not isinstance(size, (tuple, list)):
+        raise TypeError(f"randint(): argument 'size' (position {2 if low is None else 3}) must be "
+                        f"tuple of ints, not {type(size).__name__}")  # fmt: skip
+    for arg, v, pos in (("low", low, 1), ("high", high, 1 if low is None else 2)):
+        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, np.integer, Tensor))):
+            raise TypeError(f"randint(): argument '{arg}' (position {pos}) must be int, not "
+                            f"{type(v).__name__}")  # fmt: skip
+    low = 0 if low is None else low
+    low, high = int(low), int(high)
+    if not (-(2**63) <= low < 2**63 and -(2**63) <= high < 2**63):
+        raise ValueError("Overflow when unpacking long long")
+    dt = _dtype_arg(dtype, out) or D.int64
+    _random_bounds(low, high, dt)
+    a = numpy_rng(generator).integers(low, high, _sizes((size,), "randint"), dtype=np.int64)
+    return _finish(a.astype(D.to_numpy_dtype(dt)), device, requires_grad, out)
 
 
-def randn_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
-               memory_format=None) -> Tensor:  # fmt: skip
-    dt, dev = _like(input, dtype, device)
-    return randn(input.shape, dtype=dt, device=dev, requires_grad=requires_grad)
+def rand_like(input, *, generator=None, dtype=None, layout=None, device=None,
+              requires_grad=False, memory_format=None) -> Tensor:  # fmt: skip
+    """Uniform [0, 1) samples shaped like ``input``."""
+    dt, dev, _ = _like(input, dtype, device, memory_format)
+    return rand(input.shape, generator=generator, dtype=dt, device=dev,
+                requires_grad=requires_grad)  # fmt: skip
 
 
-def randint_like(input, low=0, high=None, *, dtype=None, layout=None, device=None,
-                 requires_grad=False, memory_format=None) -> Tensor:  # fmt: skip
+def randn_like(input, *, generator=None, dtype=None, layout=None, device=None,
+               requires_grad=False, memory_format=None) -> Tensor:  # fmt: skip
+    """Standard normal samples shaped like ``input``."""
+    dt, dev, _ = _like(input, dtype, device, memory_format)
+    return randn(input.shape, generator=generator, dtype=dt, device=dev,
+                 requires_grad=requires_grad)  # fmt: skip
+
+
+def randint_like(input, low=0, high=None, *, generator=None, dtype=None, layout=None,
+                 device=None, requires_grad=False, memory_format=None) -> Tensor:  # fmt: skip
+    """Integers on [low, high) shaped like ``input``, in its dtype: ``randint_like(x, high)``
+    or ``randint_like(x, low, high)``."""
     if high is None:
         low, high = 0, low
-    dt, dev = _like(input, dtype, device)
-    return randint(low, high, input.shape, dtype=dt, device=dev)
+    dt, dev, _ = _like(input, dtype, device, memory_format)
+    return randint(low, high, input.shape, generator=generator, dtype=dt, device=dev,
+                   requires_grad=requires_grad)  # fmt: skip

@@ -2,41 +2,89 @@
 
 from __future__ import annotations
 
+import builtins
+import re
+
 import numpy as np
 
 __all__ = ["device", "xp_of", "get_xp"]
 
 
+# the device types torch's parser knows (c10/core/DeviceType.cpp), in its order
+_TYPES = (
+    "cpu", "cuda", "ipu", "xpu", "mkldnn", "opengl", "opencl", "ideep", "hip", "ve", "fpga",
+    "maia", "xla", "lazy", "vulkan", "mps", "meta", "hpu", "mtia", "privateuseone",
+)  # fmt: skip
+# torch's grammar for a device string: ([a-zA-Z_]+)(?::([1-9]\d*|0))?
+_DEVICE_RE = re.compile(r"([a-zA-Z_]+)(?::([1-9][0-9]*|0))?")
+
+
+class _NoCudaError(RuntimeError, AssertionError):
+    """CUDA was asked for where there is none. torch raises AssertionError here; ember's error
+    is also a RuntimeError so it can name what to install."""
+
+
+def _no_accelerator():
+    raise RuntimeError("Cannot access accelerator device when none is available.")
+
+
 class device:
-    """``ember.device('cpu')``, ``ember.device('cuda:1')``, ``ember.device('cuda', 0)``."""
+    """A device: ``ember.device('cpu')``, ``ember.device('cuda:1')``, ``ember.device('cuda', 0)``.
+
+    >>> ember.device('cuda', 1)
+    device(type='cuda', index=1)
+    """
 
     __slots__ = ("type", "index")
 
-    def __init__(self, type, index: int | None = None):
+    def __init__(self, type, index=None):
         if isinstance(type, device):
             if index is not None:
-                raise ValueError("device(): index given twice")
+                raise TypeError(
+                    "device(): argument 'type' (position 1) must be str, not ember.device"
+                )
             self.type, self.index = type.type, type.index
             return
-        if isinstance(type, int) and index is None:
-            type, index = "cuda", type
+        if isinstance(type, int) and not isinstance(type, bool) and index is None:
+            # a bare index names the current accelerator
+            if type < 0:
+                raise RuntimeError("Device index must not be negative")
+            from . import cuda
+
+            if not cuda.is_available():
+                _no_accelerator()
+            self.type, self.index = "cuda", type
+            return
         if not isinstance(type, str):
-            raise TypeError(f"device() received an invalid combination of arguments: {type!r}")
-        name = type
-        if ":" in name:
-            if index is not None:
-                raise RuntimeError(f"type (string) must not include an index because index was "
-                                   f"passed explicitly: {name}")  # fmt: skip
-            name, _, idx = name.partition(":")
-            if not idx.isdigit():
-                raise RuntimeError(f"Invalid device string: '{type}'")
-            index = int(idx)
-        if name not in ("cpu", "cuda", "meta"):
-            raise RuntimeError(
-                "Expected one of cpu, cuda, meta device type at start of device string: " + type
+            raise TypeError(
+                f"device() received an invalid combination of arguments - got "
+                f"({builtins.type(type).__name__}), but expected one of: (ember.device device), "
+                "(str type, int index = -1)"
             )
+        if index is not None and (not isinstance(index, int) or isinstance(index, bool)):
+            raise TypeError(
+                f"device(): argument 'index' (position 2) must be int, not "
+                f"{builtins.type(index).__name__}"
+            )
+        if not type:
+            raise RuntimeError("Device string must not be empty")
+        m = _DEVICE_RE.fullmatch(type)
+        if m is None:
+            raise RuntimeError(f"Invalid device string: '{type}'")
+        name, idx = m.groups()
+        if name not in _TYPES:
+            raise RuntimeError(
+                f"Expected one of {', '.join(_TYPES)} device type at start of device string: {type}"
+            )
+        if idx is not None:
+            if index is not None:
+                raise RuntimeError(
+                    "type (string) must not include an index because index was passed "
+                    f"explicitly: {type}"
+                )
+            index = int(idx)
         if index is not None and index < 0:
-            raise RuntimeError(f"Device index must not be negative, got {index}")
+            raise RuntimeError("Device index must not be negative")
         self.type, self.index = name, index
 
     def __repr__(self) -> str:
@@ -48,18 +96,16 @@ class device:
         return self.type if self.index is None else f"{self.type}:{self.index}"
 
     def __eq__(self, other) -> bool:
-        if isinstance(other, str):
-            try:
-                other = device(other)
-            except RuntimeError:
-                return False
-        return isinstance(other, device) and self.type == other.type and self.index == other.index
+        # as torch: a device equals only a device (never a string)
+        if not isinstance(other, device):
+            return NotImplemented
+        return self.type == other.type and self.index == other.index
 
     def __hash__(self) -> int:
         return hash((self.type, self.index))
 
     def __reduce__(self):
-        return (device, (self.type, self.index))
+        return (device, (self.type,) if self.index is None else (self.type, self.index))
 
     def __enter__(self):  # torch allows `with torch.device(...)`; default device is not modelled
         return self
@@ -69,6 +115,10 @@ class device:
 
 
 CPU = device("cpu")
+_NO_CUDA = (
+    "ember has no CUDA here: CUDA tensors need CuPy and an NVIDIA GPU. Install the gpu extra: "
+    "pip install 'ember[gpu]'"
+)
 _cupy = None
 
 
@@ -78,10 +128,7 @@ def _import_cupy():
         try:
             import cupy
         except ImportError as e:
-            raise RuntimeError(
-                "CUDA tensors need CuPy and an NVIDIA GPU: install the gpu extra "
-                "(pip install 'ember[gpu]')"
-            ) from e
+            raise _NoCudaError(_NO_CUDA) from e
         _cupy = cupy
     return _cupy
 
@@ -98,10 +145,7 @@ def canonical(d) -> device:
         from . import cuda
 
         if not cuda.is_available():
-            raise RuntimeError(
-                "Found no NVIDIA driver or CuPy on your system: CUDA tensors need CuPy and a GPU "
-                "(pip install 'ember[gpu]')"
-            )
+            raise _NoCudaError(_NO_CUDA)
         idx = d.index if d.index is not None else cuda.current_device()
         if idx >= cuda.device_count():
             raise RuntimeError(

@@ -15,6 +15,8 @@ __all__ = [
     "promote_types",
     "result_type",
     "can_cast",
+    "finfo",
+    "iinfo",
 ]
 
 # category: 0 bool, 1 integral, 2 floating, 3 complex
@@ -46,13 +48,17 @@ class dtype:
         return {"complex64": float32, "complex128": float64}.get(self.name, self)
 
     def to_complex(self) -> dtype:
-        return {"float64": complex128, "complex128": complex128}.get(self.name, complex64)
+        """The complex dtype with this real part (float16 gives complex64: ember has no
+        complex32); integer and bool dtypes raise as in torch."""
+        if self.category < _FLOAT:
+            raise RuntimeError(f"Unknown Complex ScalarType for {self._tensor_type[:-6]}")
+        return complex128 if self.name in ("float64", "complex128") else complex64
 
     def __repr__(self) -> str:
         return f"ember.{self.name}"
 
     def __reduce__(self):
-        return self.name
+        return (_by_name, (self.name,))
 
     def __copy__(self):
         return self
@@ -87,6 +93,8 @@ PROMOTABLE = (bool_, uint8, int8, int16, int32, int64, float16, bfloat16, float3
               complex64, complex128)  # fmt: skip
 
 _by_np: dict = {d.np: d for d in ALL if d.np is not None}
+# NumPy dtypes whose tensors take gradients (bfloat16 joins when it is loaded)
+DIFFERENTIABLE = {d.np for d in (float16, float32, float64, complex64, complex128)}
 
 
 def _load_bfloat16() -> np.dtype:
@@ -99,6 +107,7 @@ def _load_bfloat16() -> np.dtype:
             ) from e
         bfloat16.np = np.dtype(ml_dtypes.bfloat16)
         _by_np[bfloat16.np] = bfloat16
+        DIFFERENTIABLE.add(bfloat16.np)
     return bfloat16.np
 
 
@@ -115,7 +124,8 @@ def from_numpy_dtype(npd) -> dtype:
         _load_bfloat16()
         return bfloat16
     raise TypeError(
-        f"can't convert np.ndarray of type numpy.{npd.name}. The only supported types are: "
+        f"can't convert np.ndarray of type numpy.{npd.type.__name__}. The only supported types "
+        "are: "
         "float64, float32, float16, complex64, complex128, int64, int32, int16, int8, uint64, "
         "uint32, uint16, uint8, and bool."
     )
@@ -134,14 +144,18 @@ def get_default_dtype() -> dtype:
 
 
 def set_default_dtype(d: dtype) -> None:
-    """Set the default floating dtype; only float32 and float64 (and float16/bfloat16) are allowed.
+    """Set the dtype Python floats become: float32 (the default), float64, float16 or bfloat16.
 
     >>> set_default_dtype(float64); get_default_dtype()
     ember.float64
     """
     global _default_dtype
-    if not isinstance(d, dtype) or d.category != _FLOAT:
-        raise TypeError(f"only floating-point types are supported as the default type, got {d}")
+    if not isinstance(d, dtype):
+        raise TypeError(
+            "invalid dtype object: only floating-point types are supported as the default type"
+        )
+    if d.category != _FLOAT:
+        raise TypeError("only floating-point types are supported as the default type")
     _default_dtype = d
 
 
@@ -255,18 +269,96 @@ def can_cast(from_: dtype, to: dtype) -> bool:
     return True
 
 
-def result_type(*args) -> dtype:
-    """``torch.result_type(tensor1, tensor2)``: the dtype an arithmetic op would compute in."""
+def _number_dtype(a):
+    if isinstance(a, np.generic):
+        # as torch: a NumPy integer counts as a Python int, any other NumPy number as a float
+        if a.dtype.kind in "iu":
+            return int64
+        return _default_dtype if a.dtype.kind in "bfc" else None
+    if isinstance(a, (bool, int, float, complex)):
+        return scalar_dtype(a)
+    return None
+
+
+def result_type(tensor, other) -> dtype:
+    """The dtype an arithmetic op on ``tensor`` and ``other`` (tensors or numbers) computes in.
+
+    >>> result_type(ember.ones(2, dtype=ember.int32), 2.5)
+    ember.float32
+    """
     from ._tensor import Tensor
 
     dims, zeros, scalars = [], [], []
-    for a in args:
+    for a in (tensor, other):
         if isinstance(a, Tensor):
             (dims if a.ndim else zeros).append(a.dtype)
-        elif isinstance(a, (bool, int, float, complex)):
-            scalars.append(scalar_dtype(a))
+        elif (d := _number_dtype(a)) is not None:
+            scalars.append(d)
         else:
             raise TypeError(
-                f"result_type(): argument must be Tensor or Number, not {type(a).__name__}"
+                "result_type() received an invalid combination of arguments - got "
+                f"({type(tensor).__name__}, {type(other).__name__}), but expected one of: "
+                "(Tensor tensor, Tensor other), (Number scalar, Tensor tensor), "
+                "(Tensor tensor, Number other), (Number scalar1, Number scalar2)"
             )
     return result_types(dims, zeros, scalars)
+
+
+def _by_name(name: str) -> dtype:
+    return next(d for d in ALL if d.name == name)
+
+
+class finfo:
+    """Machine limits of a floating dtype, as ``torch.finfo``: ``bits``, ``eps``, ``max``,
+    ``min``, ``tiny`` (= ``smallest_normal``), ``resolution``, ``dtype`` (its name).
+    A complex dtype describes its real part.
+
+    >>> finfo(float16).eps
+    0.0009765625
+    """
+
+    def __init__(self, type=None):
+        d = get_default_dtype() if type is None else type
+        if not isinstance(d, dtype) or d.category < _FLOAT:
+            raise TypeError(
+                "ember.finfo() requires a floating point input type. Use ember.iinfo to handle "
+                "'ember.finfo'"
+            )
+        d = d.to_real()
+        if d is bfloat16:  # the numbers ml_dtypes would give, without importing it
+            self.bits, self.eps, self.resolution = 16, 2.0**-7, 0.01
+            self.max, self.tiny = (2 - 2.0**-7) * 2.0**127, 2.0**-126
+        else:
+            f = np.finfo(d.np)
+            self.bits, self.eps, self.resolution = f.bits, float(f.eps), 10.0**-f.precision
+            self.max, self.tiny = float(f.max), float(f.smallest_normal)
+        self.min, self.smallest_normal, self.dtype = -self.max, self.tiny, d.name
+
+    def __repr__(self) -> str:
+        return (
+            f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, "
+            f"eps={self.eps:g}, smallest_normal={self.smallest_normal:g}, tiny={self.tiny:g}, "
+            f"dtype={self.dtype})"
+        )
+
+
+class iinfo:
+    """Limits of an integer dtype, as ``torch.iinfo``: ``bits``, ``min``, ``max``, ``dtype``.
+
+    >>> iinfo(int8).max
+    127
+    """
+
+    def __init__(self, type):
+        if not isinstance(type, dtype) or type.category != _INT:
+            if type is bool_:
+                raise TypeError("ember.bool is not supported by ember.iinfo")
+            raise TypeError(
+                "ember.iinfo() requires an integer input type. Use ember.finfo to handle "
+                "'ember.iinfo'"
+            )
+        i = np.iinfo(type.np)
+        self.bits, self.min, self.max, self.dtype = i.bits, int(i.min), int(i.max), type.name
+
+    def __repr__(self) -> str:
+        return f"iinfo(min={self.min:g}, max={self.max:g}, dtype={self.dtype})"

@@ -1,38 +1,54 @@
 """Random number generators. An ember Generator wraps NumPy's PCG64: the same seed gives the same
-numbers in ember every time, but not the numbers torch's Mersenne Twister gives."""
+numbers in ember every time, but not the numbers torch's Mersenne Twister gives.
+
+>>> g = ember.Generator().manual_seed(0)
+>>> state = g.get_state(); a = ember.rand(3, generator=g)
+>>> _ = g.set_state(state); bool((ember.rand(3, generator=g) == a).all())
+True
+"""
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 
-__all__ = ["Generator", "default_generator", "manual_seed", "seed", "initial_seed"]
+__all__ = [
+    "Generator", "default_generator", "manual_seed", "seed", "initial_seed", "get_rng_state",
+    "set_rng_state",
+]  # fmt: skip
 
-_DEFAULT_SEED = 67280421310721  # torch's default_rng_seed_val
+_STATE_BYTES = 48  # seed (8), PCG64 state (16) and increment (16), the cached 32-bit half (8)
+
+
+def _entropy_seed() -> int:
+    return int(np.random.SeedSequence().entropy) % 2**63
 
 
 class Generator:
-    """``ember.Generator(device='cpu')``: ``manual_seed``, ``seed``, ``initial_seed``,
-    ``get_state`` / ``set_state`` (a uint8 tensor)."""
+    """A source of random numbers: ``manual_seed``, ``seed``, ``initial_seed``, and
+    ``get_state`` / ``set_state`` (a uint8 tensor that restores the stream exactly)."""
 
     def __init__(self, device="cpu"):
-        from ._device import device as _device
+        from ._device import canonical
 
-        self.device = _device(device)
-        self._seed = _DEFAULT_SEED
+        self.device = canonical(device)  # a CUDA generator needs CUDA
+        self._seed = 67280421310721  # torch's default_rng_seed_val
         self._np = np.random.Generator(np.random.PCG64(self._seed))
 
     def manual_seed(self, seed) -> Generator:
-        seed = int(seed)
+        """Reseed; any int in [-2**63, 2**64) (negative ones wrap, as in torch). Returns self."""
+        if isinstance(seed, np.integer):
+            seed = int(seed)
+        if not isinstance(seed, int):
+            raise RuntimeError(f"manual_seed expected a long, but got {type(seed).__name__}")
         if not -(2**63) <= seed < 2**64:
-            raise RuntimeError(f"Overflow when unpacking long ({seed})")
+            raise ValueError("Overflow when unpacking long long")
         self._seed = seed % 2**64
         self._np = np.random.Generator(np.random.PCG64(self._seed))
         return self
 
     def seed(self) -> int:
-        s = int(time.time_ns() ^ np.random.SeedSequence().entropy) % 2**63
+        """Reseed from the operating system's entropy; returns the new seed."""
+        s = _entropy_seed()
         self.manual_seed(s)
         return s
 
@@ -40,8 +56,7 @@ class Generator:
         return self._seed
 
     def get_state(self):
-        """The generator's state as a uint8 tensor (48 bytes: seed, PCG64 state and increment,
-        the cached 32-bit half)."""
+        """The generator's state as a uint8 tensor."""
         from ._tensor import Tensor
 
         st = self._np.bit_generator.state
@@ -56,11 +71,19 @@ class Generator:
         return Tensor._wrap(np.frombuffer(raw, dtype=np.uint8).copy())
 
     def set_state(self, new_state) -> Generator:
-        raw = bytes(np.asarray(new_state, dtype=np.uint8).reshape(-1))
-        if len(raw) != 48:
+        """Restore a state from ``get_state``; the stream continues from where it was taken."""
+        from ._tensor import Tensor
+
+        if not isinstance(new_state, Tensor):
+            raise TypeError(f"expected a ember.ByteTensor, but got {type(new_state).__name__}")
+        if new_state.dtype.name != "uint8":
+            raise TypeError("RNG state must be a ember.ByteTensor")
+        raw = bytes(np.ascontiguousarray(new_state._data.get() if hasattr(new_state._data, "get")
+                                         else new_state._data))  # fmt: skip
+        if len(raw) != _STATE_BYTES:
             raise RuntimeError(
-                f"Expected either a ember.ByteTensor of size 48 as the generator state, got "
-                f"{len(raw)} bytes"
+                f"Expected a CPUGeneratorImplState of size {_STATE_BYTES} but found the input "
+                f"RNG state size to be {len(raw)}"
             )
         self._seed = int.from_bytes(raw[:8], "little")
         bg = np.random.PCG64()
@@ -79,19 +102,36 @@ class Generator:
 
 
 default_generator = Generator()
+# as torch: without manual_seed, every run draws different numbers
+default_generator.manual_seed(_entropy_seed())
 
 
 def manual_seed(seed) -> Generator:
-    """Seed the default generator; returns it."""
+    """Seed the default generator; returns it.
+
+    >>> _ = ember.manual_seed(0); a = ember.rand(2); _ = ember.manual_seed(0)
+    >>> bool((a == ember.rand(2)).all())
+    True
+    """
     return default_generator.manual_seed(seed)
 
 
 def seed() -> int:
+    """Seed the default generator from the operating system's entropy; returns the seed."""
     return default_generator.seed()
 
 
 def initial_seed() -> int:
     return default_generator.initial_seed()
+
+
+def get_rng_state():
+    """The default generator's state (a uint8 tensor)."""
+    return default_generator.get_state()
+
+
+def set_rng_state(new_state) -> None:
+    default_generator.set_state(new_state)
 
 
 def numpy_rng(generator) -> np.random.Generator:

@@ -7,10 +7,13 @@ printing and the autograd attributes.
 
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
 from . import _dtype as D
 from ._device import CPU, canonical, device_of, get_xp, to_numpy
+from .autograd import graph as _graph
 from .autograd.grad_mode import STATE
 
 __all__ = ["Tensor", "Size"]
@@ -28,6 +31,18 @@ _NONLEAF_GRAD = (
 class Size(tuple):
     """A tensor's shape: a tuple printed as ``ember.Size([2, 3])``."""
 
+    def __new__(cls, sizes=()):
+        items = []
+        for i, n in enumerate(sizes):
+            if type(n) is not int:
+                try:
+                    n = operator.index(n)
+                except TypeError:
+                    raise TypeError(f"ember.Size() takes an iterable of 'int' (item {i} is "
+                                    f"'{type(n).__name__}')") from None  # fmt: skip
+            items.append(n)
+        return tuple.__new__(cls, items)
+
     def __repr__(self) -> str:
         return f"ember.Size({list(self)})"
 
@@ -44,7 +59,19 @@ class Size(tuple):
         return Size(r) if isinstance(i, slice) else r
 
     def __add__(self, other):
-        return Size(tuple(self) + tuple(other))
+        if not isinstance(other, tuple):
+            raise TypeError(
+                f"can only concatenate tuple (not {type(other).__name__}) to ember.Size"
+            )
+        return _size(tuple(self) + other)
+
+    def __radd__(self, other):
+        return _size(other + tuple(self))
+
+    def __mul__(self, n):
+        return _size(tuple(self) * n)
+
+    __rmul__ = __mul__
 
     def __reduce__(self):
         return (Size, (tuple(self),))
@@ -111,12 +138,12 @@ class Tensor:
     # -- metadata ----------------------------------------------------------------------------
     @property
     def shape(self) -> Size:
-        return Size(self._data.shape)
+        return _size(self._data.shape)
 
     def size(self, dim: int | None = None):
         if dim is None:
-            return Size(self._data.shape)
-        return self._data.shape[_wrap_dim(dim, self._data.ndim)]
+            return _size(self._data.shape)
+        return self._data.shape[_dim_of(dim, self._data.ndim, "size")]
 
     @property
     def dtype(self) -> D.dtype:
@@ -161,12 +188,12 @@ class Tensor:
 
     def stride(self, dim: int | None = None):
         a = self._data
-        if a.flags.c_contiguous:
-            st = _c_strides(a.shape)
+        if a.size == 0 and not any(a.strides):
+            st = _c_strides(a.shape)  # NumPy gives new empty arrays zero strides; torch does not
         else:
             it = a.itemsize
             st = tuple(s // it for s in a.strides)
-        return st if dim is None else st[_wrap_dim(dim, a.ndim)]
+        return st if dim is None else st[_dim_of(dim, a.ndim, "stride")]
 
     def storage_offset(self) -> int:
         if self._base is None:
@@ -175,6 +202,8 @@ class Tensor:
 
     def is_contiguous(self, memory_format=None) -> bool:
         a = self._data
+        if a.size == 0:
+            return True
         expected = 1
         for n, s in zip(reversed(a.shape), reversed(self.stride())):
             if n != 1 and s != expected:
@@ -235,8 +264,8 @@ class Tensor:
         return self._data
 
     def __array__(self, dtype=None, copy=None):
-        a = to_numpy(self._data)
-        return a if dtype is None else a.astype(dtype)
+        a = self.numpy()  # as torch: refuses tensors that require grad or live on a GPU
+        return a if dtype is None else a.astype(dtype, copy=False)
 
     def __len__(self) -> int:
         if self._data.ndim == 0:
@@ -257,17 +286,29 @@ class Tensor:
             )
         return bool(self._data.reshape(()))
 
+    def _real_item(self, kind):
+        if self._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        v = self.item()
+        if type(v) is complex:
+            if v.imag != 0:
+                raise RuntimeError(f"value cannot be converted to type {kind} without overflow")
+            v = v.real
+        return v
+
     def __int__(self) -> int:
-        return int(self.item())
+        return int(self._real_item("int64_t"))
 
     def __float__(self) -> float:
-        return float(self.item())
+        return float(self._real_item("double"))
 
     def __complex__(self) -> complex:
+        if self._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
         return complex(self.item())
 
     def __index__(self) -> int:
-        if self.dtype.category != 1 or self._data.size != 1:
+        if self.dtype.category > 1 or self._data.size != 1:
             raise TypeError("only integer tensors of a single element can be converted to an index")
         return int(self.item())
 
@@ -280,7 +321,7 @@ class Tensor:
         return format_tensor(
             to_numpy(self._data), dtype=self.dtype, device=str(self._device),
             requires_grad=self._requires_grad and fn is None,
-            grad_fn_name=fn.name() if fn is not None else None,
+            grad_fn_name=fn._display_name() if fn is not None else None,
         )  # fmt: skip
 
     __str__ = __repr__
@@ -336,13 +377,13 @@ class Tensor:
             pre = "torch." if self._device.type == "cpu" else "torch.cuda."
             return pre + self.dtype._tensor_type
         if isinstance(dtype, str):
-            name = dtype.rsplit(".", 1)[-1]
+            # torch's names ('torch.FloatTensor', 'torch.cuda.LongTensor'); 'ember.' also works
+            prefix, _, name = dtype.rpartition(".")
             match = [d for d in D.ALL if d._tensor_type == name]
-            if not match:
+            if not match or prefix not in ("torch", "ember", "torch.cuda", "ember.cuda"):
                 raise ValueError(f"invalid type: '{dtype}'")
-            dtype = match[0]
-            if ".cuda." in str(dtype):
-                return self.to(dtype).cuda()
+            t = self.to(match[0])
+            return t.cuda() if prefix.endswith(".cuda") else t
         return self.to(dtype)
 
     def cpu(self):
@@ -392,6 +433,46 @@ class Tensor:
 
     def is_complex(self) -> bool:
         return self.dtype.category == 3
+
+    def is_signed(self) -> bool:
+        return self.dtype.is_signed
+
+    def get_device(self) -> int:
+        """The GPU index, or -1 for a CPU tensor."""
+        return -1 if self._device.type == "cpu" else self._device.index
+
+    is_sparse = is_quantized = is_meta = is_nested = False
+
+    # -- new tensors like this one (its dtype and device unless given) ------------------------
+    def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
+        from ._creation import tensor
+
+        dtype, device = _like(self, dtype, device)
+        return tensor(data, dtype=dtype, device=device, requires_grad=requires_grad)
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
+        from ._creation import empty
+
+        dtype, device = _like(self, dtype, device)
+        return empty(*size, dtype=dtype, device=device, requires_grad=requires_grad)
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+        from ._creation import zeros
+
+        dtype, device = _like(self, dtype, device)
+        return zeros(*size, dtype=dtype, device=device, requires_grad=requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+        from ._creation import ones
+
+        dtype, device = _like(self, dtype, device)
+        return ones(*size, dtype=dtype, device=device, requires_grad=requires_grad)
+
+    def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
+        from ._creation import full
+
+        dtype, device = _like(self, dtype, device)
+        return full(size, fill_value, dtype=dtype, device=device, requires_grad=requires_grad)
 
     # -- autograd ----------------------------------------------------------------------------
     @property
@@ -586,6 +667,9 @@ class Tensor:
         self.__dict__.update(state)
 
 
+_graph._T.append(Tensor)
+
+
 def _rebuild(arr, requires_grad):
     t = Tensor._wrap(np.array(arr))
     t._requires_grad = requires_grad
@@ -610,6 +694,27 @@ def _c_strides(shape) -> tuple:
         st.append(acc)
         acc *= max(n, 1)
     return tuple(reversed(st))
+
+
+def _size(shape) -> Size:
+    return tuple.__new__(Size, shape)  # shapes from arrays are ints already: skip the checks
+
+
+def _like(t, dtype, device):
+    return (t.dtype if dtype is None else dtype), (t._device if device is None else device)
+
+
+def _dim_of(dim, ndim: int, what: str) -> int:
+    """``dim`` wrapped for size()/stride(), which (unlike most ops) refuse any dim of a 0-d
+    tensor."""
+    if type(dim) is not int:
+        if isinstance(dim, bool) or not hasattr(dim, "__index__"):
+            raise TypeError(f"{what}(): argument 'dim' (position 1) must be int, not "
+                            f"{type(dim).__name__}")  # fmt: skip
+        dim = operator.index(dim)
+    if ndim == 0:
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+    return _wrap_dim(dim, ndim)
 
 
 def _wrap_dim(dim: int, ndim: int) -> int:

@@ -16,6 +16,8 @@ __all__ = ["Node", "OpNode", "AccumulateGrad", "CopySlices"]
 
 _seq = itertools.count()
 
+_T = []  # the Tensor class, filled in by ember._tensor (graph.py is imported before it)
+
 _FREED = (
     "Trying to backward through the graph a second time (or directly access saved tensors after "
     "they have already been freed). Saved intermediate values of the graph are freed when you "
@@ -94,8 +96,12 @@ class Node:
     def __call__(self, *grads):
         return self._apply(list(grads))
 
+    def _display_name(self) -> str:
+        # name() gives torch's C++ names ("torch::autograd::CopySlices"); prints use the class part
+        return self.name().rsplit("::", 1)[-1]
+
     def __repr__(self) -> str:
-        return f"<{self.name()} object at {hex(id(self))}>"
+        return f"<{self._display_name()} object at {hex(id(self))}>"
 
 
 class OpNode(Node):
@@ -105,6 +111,7 @@ class OpNode(Node):
     _out = None  # SavedOutput when the rules read the output
     _checks = None  # (tensor, version at save) pairs checked before the rules run
     _freed = False
+    _had_saved = False
 
     def __init__(self, op, saved, params, next_functions, in_meta):
         self._seq = next(_seq)
@@ -118,19 +125,20 @@ class OpNode(Node):
         return self._name or self.op.grad_name
 
     def _release(self):
+        # frees the saved tensors; metadata and scalars stay (torch keeps sizes too)
         if not self._freed:
-            self._had_saved = self._checks is not None or self._out is not None
-            self.saved = self._out = self._checks = None
             self._freed = True
+            if self._checks is not None or self._out is not None:
+                self._had_saved = True
+                self.saved = tuple([None if isinstance(s, _T[0]) else s for s in self.saved])
+                self._out = self._checks = None
 
     def _apply(self, grads):
-        if self._freed:
-            if self._had_saved:
-                raise RuntimeError(_FREED)
-            saved = (None,) * len(self.next_functions)
-            out = None
-        else:
-            saved = self.saved
+        if self._freed and self._had_saved:
+            raise RuntimeError(_FREED)
+        saved = self.saved
+        out = None
+        if not self._freed:
             if self._checks is not None:
                 for t, v in self._checks:
                     if t._version != v:
@@ -151,6 +159,50 @@ class OpNode(Node):
             if nfs[i][0] is not None:
                 res[i] = rules[i](grad, out, *saved, **params)
         return res
+
+
+class SavedMeta:
+    """What is kept of an input whose rule reads only its metadata (``x.shape``): the shape,
+    dtype and device, not the values, so its memory is freed and in-place changes are fine."""
+
+    __slots__ = ("_shape", "_np", "device")
+
+    def __init__(self, t):
+        self._shape, self._np, self.device = t._data.shape, t._data.dtype, t._device
+
+    @property
+    def shape(self):
+        from .._tensor import Size
+
+        return Size(self._shape)
+
+    @property
+    def dtype(self):
+        from .._dtype import from_numpy_dtype
+
+        return from_numpy_dtype(self._np)
+
+    @property
+    def ndim(self) -> int:
+        return len(self._shape)
+
+    def dim(self) -> int:
+        return len(self._shape)
+
+    def size(self, d=None):
+        return self.shape if d is None else self._shape[d]
+
+    def numel(self) -> int:
+        n = 1
+        for s in self._shape:
+            n *= s
+        return n
+
+    def is_complex(self) -> bool:
+        return self._np.kind == "c"
+
+    def is_floating_point(self) -> bool:
+        return self._np.kind in "fV"
 
 
 class SavedOutput:
@@ -254,12 +306,14 @@ class CopySlices(Node):
     rest of the base's gradient passes through unchanged.
     """
 
-    def __init__(self, base_edge, base_layout, view_geom, fn):
+    def __init__(self, base_edge, base_layout, view_geom, fn, base_dtype):
         self._seq = next(_seq)
         self.fn = fn  # the in-place op's node; its input 0 is the view's old value
         self.layout = base_layout  # (shape, strides) of the base, in elements
         self.geom = view_geom  # (shape, strides, offset) of the view, in elements
         self.next_functions = (base_edge,) + tuple(fn.next_functions[1:])
+        # the op's other inputs get their gradients fitted to them, the base to the base
+        self.in_meta = ((base_layout[0], base_dtype),) + tuple(fn.in_meta[1:])
 
     def name(self) -> str:
         return "torch::autograd::CopySlices"

@@ -8,7 +8,7 @@ are listed in COMPOSITES and installed the same way.
 from __future__ import annotations
 
 from .._tensor import Tensor
-from . import elementwise, linalg, reduce, shape  # noqa: F401  (registers the ops)
+from . import elementwise, index, linalg, reduce, shape  # noqa: F401  (registers the ops)
 from .registry import COMPOSITES, OPS, apply, apply_inplace
 
 __all__ = ["OPS", "public", "install"]
@@ -72,3 +72,4 @@ def install(namespace: dict) -> None:
     from . import operators
 
     operators.install(Tensor)
+    index.install(Tensor)

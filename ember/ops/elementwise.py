@@ -6,33 +6,90 @@ VJP rules in ember ops (one per input; the engine unbroadcasts), and sweep sampl
 
 from __future__ import annotations
 
+import functools
+import numbers
+import warnings
+
 import numpy as np
 
 from .. import _dtype as D
+from .._tensor import Tensor
 from .registry import op
-from .samples import binary, compare, unary
+from .samples import binary, booleans, compare, concat, integers, unary, with_kwargs
 
 # -- arithmetic -------------------------------------------------------------------------------
 
 
-def _no_bool_sub(x, y):
-    if x.dtype == np.bool_ and getattr(y, "dtype", type(y)) in (np.bool_, bool):
+def _quiet(forward):
+    """torch returns inf and nan silently where NumPy would warn (x / 0, log(0), exp(1000))."""
+
+    @functools.wraps(forward)  # the registry reads the signature through __wrapped__
+    def run(xp, *args, **params):
+        with np.errstate(all="ignore"):
+            return forward(xp, *args, **params)
+
+    return run
+
+
+def _is_scalar(a) -> bool:
+    return isinstance(a, (numbers.Number, np.generic))
+
+
+def _kind(a) -> str:
+    """The NumPy dtype kind of an array or scalar input ('b', 'i', 'u', 'f', 'c')."""
+    return np.asarray(a).dtype.kind if _is_scalar(a) else a.dtype.kind
+
+
+def _scaled(xp, x, y, alpha):
+    """``alpha * y`` for add/sub, with torch's checks of alpha against the result dtype."""
+    if alpha is None:
+        return y
+    kind = _kind(x if hasattr(x, "shape") and not _is_scalar(x) else y)
+    if isinstance(alpha, (bool, np.bool_)) and kind != "b":
+        raise RuntimeError("Boolean alpha only supported for Boolean results.")
+    if kind in "biu" and isinstance(alpha, (float, np.floating)):
+        raise RuntimeError(
+            "For integral input tensors, argument alpha must not be a floating point number."
+        )
+    if alpha == 1:
+        return y
+    if kind == "b":
+        return xp.logical_and(y, bool(alpha))
+    return y * alpha
+
+
+def _is_bool(a) -> bool:
+    if isinstance(a, Tensor):
+        return a._data.dtype == np.bool_
+    return isinstance(a, bool)  # torch takes np.bool_ as a number here
+
+
+def _sub_args(input, other, *, alpha=None):
+    """torch's sub/rsub signature; bools are refused on the inputs' own dtypes (the forward
+    only sees them promoted)."""
+    if _is_bool(input) and _is_bool(other):
         raise RuntimeError(
             "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` "
             "or `logical_xor()` operator instead."
         )
-    if x.dtype == np.bool_ or getattr(y, "dtype", None) == np.bool_:
+    if _is_bool(input) or _is_bool(other):
         raise RuntimeError(
             "Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
             "trying to invert a mask, use the `~` or `logical_not()` operator instead."
         )
+    return (input, other), {"alpha": alpha}
 
 
-@op(promote="common", inplace=True, onnx="Add", samples=binary(alpha=None))
+def _no_bool(name, x, y):
+    """Integer ops that torch does not define when the result dtype is bool."""
+    if _kind(x) == "b" and _kind(y) == "b":
+        raise NotImplementedError(f"\"{name}_cpu\" not implemented for 'Bool'")
+
+
+@op(promote="common", inplace=True, onnx="Add",
+    samples=with_kwargs(binary(), {"alpha": 2}, {"alpha": -0.5}))  # fmt: skip
 def add(xp, x, y, *, alpha=None):
-    if alpha is not None and alpha != 1:
-        y = y * alpha
-    return xp.add(x, y)
+    return xp.add(x, _scaled(xp, x, y, alpha))  # NumPy adds bools as logical or, as torch
 
 
 add.defvjp(
@@ -41,13 +98,13 @@ add.defvjp(
 )
 
 
-@op(promote="common", inplace=True, onnx="Sub", samples=binary())
+@op(promote="common", inplace=True, onnx="Sub",
+    samples=with_kwargs(binary(), {"alpha": 2}, {"alpha": -0.5}))  # fmt: skip
 def sub(xp, x, y, *, alpha=None):
-    _no_bool_sub(x, y)
-    if alpha is not None and alpha != 1:
-        y = y * alpha
-    return xp.subtract(x, y)
+    return xp.subtract(x, _scaled(xp, x, y, alpha))
 
+
+sub.parser(_sub_args)
 
 sub.defvjp(
     lambda grad, out, x, y, alpha=None: grad,
@@ -55,15 +112,15 @@ sub.defvjp(
 )
 
 
-@op(promote="common", method=True, grad_name=lambda a, p: "RsubBackward1"
-    if not hasattr(a[1], "shape") else "RsubBackward0", samples=binary())  # fmt: skip
+@op(promote="common", method=True, grad_name=lambda a, p: "RsubBackward0"
+    if isinstance(a[1], Tensor) else "RsubBackward1",
+    samples=with_kwargs(binary(), {"alpha": 2}))  # fmt: skip
 def rsub(xp, x, y, *, alpha=None):
     """``y - alpha * x``."""
-    _no_bool_sub(x, y)
-    if alpha is not None and alpha != 1:
-        x = x * alpha
-    return xp.subtract(y, x)
+    return xp.subtract(y, _scaled(xp, x, x, alpha))
 
+
+rsub.parser(_sub_args)
 
 rsub.defvjp(
     lambda grad, out, x, y, alpha=None: -grad if alpha is None or alpha == 1 else grad * -alpha,
@@ -82,14 +139,22 @@ mul.defvjp(
 )
 
 
+def _int_zero_division(xp, x, y):
+    if _kind(x) in "biu" and _kind(y) in "biu" and xp.any(xp.asarray(y) == 0):
+        raise RuntimeError("ZeroDivisionError")
+
+
 def _div_forward(xp, x, y, rounding_mode):
     if rounding_mode is None:
         return xp.true_divide(x, y)
-    if x.dtype.kind in "iu" and xp.any(y == 0):
-        raise RuntimeError("ZeroDivisionError")
+    if rounding_mode in ("trunc", "floor"):
+        _no_bool(f"div_{rounding_mode}", x, y)
+    _int_zero_division(xp, x, y)
     if rounding_mode == "trunc":
-        q = xp.true_divide(x, y)
-        return xp.trunc(q).astype(x.dtype) if x.dtype.kind in "iu" else xp.trunc(q)
+        if _kind(x) in "iu" and _kind(y) in "iu":  # exact, where float division would round
+            q = xp.floor_divide(x, y)
+            return q + ((q < 0) & (q * y != x))
+        return xp.trunc(xp.true_divide(x, y))
     if rounding_mode == "floor":
         return xp.floor_divide(x, y)
     raise RuntimeError(
@@ -103,62 +168,105 @@ def _div_mode(params):
     return "float" if params.get("rounding_mode") is None else "common"
 
 
-@op(promote=_div_mode, inplace=True, onnx="Div", samples=binary(gap=0.3))
+def _div_samples(rng):
+    floats = binary(gap=0.3)(rng)
+    ints = integers(nonzero=True, scalars=(3, -2))(rng)
+    out = floats + ints
+    for mode in ("trunc", "floor"):
+        out += [(a, {"rounding_mode": mode}) for a, _ in floats[:2] + floats[-1:] + ints]
+    return out
+
+
+@op(promote=_div_mode, inplace=True, onnx="Div", samples=_div_samples,
+    grad_name=lambda a, p: "DivBackward2" if "rounding_mode" in p else "DivBackward0")  # fmt: skip
+@_quiet
 def div(xp, x, y, *, rounding_mode=None):
     return _div_forward(xp, x, y, rounding_mode)
 
 
 div.defvjp(
     lambda grad, out, x, y, rounding_mode=None: grad / y if rounding_mode is None else grad * 0,
+    # from x and y, not out (as torch): a later in-place write to out must not break backward
     lambda grad, out, x, y, rounding_mode=None: (
-        -grad * out / y if rounding_mode is None else grad * 0
+        -grad * x / (y * y) if rounding_mode is None else grad * 0
     ),
 )
 
 
 @op(promote="common", inplace=True, torch_name="remainder",
-    samples=binary(gap=0.3, low2=0.5, high2=2.0))  # fmt: skip
+    grad_name=lambda a, p: "RemainderBackward" + ("1" if isinstance(a[1], Tensor) else "0"),
+    samples=concat(binary(gap=0.3, low2=0.5, high2=2.0), integers(nonzero=True, scalars=(3, -2))),
+)  # fmt: skip
+@_quiet
 def remainder(xp, x, y):
-    if x.dtype.kind in "iu" and xp.any(xp.asarray(y) == 0):
-        raise RuntimeError("ZeroDivisionError")
+    _no_bool("remainder", x, y)
+    _int_zero_division(xp, x, y)
     return xp.remainder(x, y)
 
 
 remainder.defvjp(
     lambda grad, out, x, y: grad,
-    lambda grad, out, x, y: grad * -((x - out) / y).round(),
+    lambda grad, out, x, y: -grad * div(x, y, rounding_mode="floor"),
 )
 
 
-@op(promote="common", inplace=True, differentiable=False)
+@op(promote="common", inplace=True, differentiable=False,
+    samples=concat(binary(gap=0.3), integers(nonzero=True, scalars=(3, -2))))  # fmt: skip
+@_quiet
 def floor_divide(xp, x, y):
-    if x.dtype.kind in "iu" and xp.any(xp.asarray(y) == 0):
-        raise RuntimeError("ZeroDivisionError")
+    _no_bool("div_floor", x, y)
+    _int_zero_division(xp, x, y)
     return xp.floor_divide(x, y)
 
 
+def _pow_samples(rng):
+    out = binary(low=0.5, high=2.0, scalars=(2, 0.5, 3.0, 0))(rng)
+    base = rng.integers(-3, 4, (2, 3))
+    out += [((2.5, rng.uniform(-1, 1, (2, 3))), {}), ((base, rng.integers(0, 4, (3,))), {}),
+            ((base, 2), {}), ((base, 0.5), {}), ((base.astype(np.float64), 3), {}),
+            ((rng.uniform(0.5, 2, (2, 3)), rng.integers(-2, 3, (3,))), {})]  # fmt: skip
+    return out
+
+
 @op(promote="common", inplace=True, onnx="Pow",
-    grad_name=lambda a, p: "PowBackward1" if hasattr(a[1], "shape") and hasattr(a[0], "shape")
-    else ("PowBackward0" if hasattr(a[0], "shape") else "PowBackward2"),
-    samples=binary(low=0.5, high=2.0, scalars=(2, 0.5, 3.0)))  # fmt: skip
+    grad_name=lambda a, p: "PowBackward1" if isinstance(a[1], Tensor) and isinstance(a[0], Tensor)
+    else ("PowBackward0" if isinstance(a[0], Tensor) else "PowBackward2"),
+    samples=_pow_samples)  # fmt: skip
+@_quiet
 def pow(xp, x, y):
-    if getattr(x, "dtype", np.dtype(float)).kind in "iu" and xp.any(xp.asarray(y) < 0):
-        raise RuntimeError("Integers to negative integer powers are not allowed.")
+    kx, ky = _kind(x), _kind(y)
+    if kx == "b" and ky == "b":
+        if _is_scalar(y) and y and not _is_scalar(x):
+            return x.copy()  # torch's pow(tensor, 1) is a copy, so bool ** True works
+        raise NotImplementedError("\"pow\" not implemented for 'Bool'")
+    if kx in "biu" and ky in "biu":
+        if _is_scalar(y):
+            if y < 0:
+                raise RuntimeError("Integers to negative integer powers are not allowed.")
+        elif xp.any(y < 0):  # a tensor exponent: torch computes 1/x**n in integers
+            r = xp.power(x, xp.where(y < 0, 0, y))
+            inv = xp.where(x == 1, 1, xp.where(x == -1, 1 - 2 * (y % 2), 0))
+            return xp.where(y < 0, inv, r).astype(r.dtype)
     return xp.power(x, y)
 
 
 def _pow_grad_x(grad, out, x, y):
-    if not hasattr(y, "shape"):
+    if not isinstance(y, Tensor):
         if y == 0:
             return grad * 0
         return grad * y * x ** (y - 1)
-    return where(y == 0, 0.0, grad * y * x ** (y - 1))  # noqa: F821 - defined below
+    # y == 0 takes x ** 1 (times y: 0) rather than 0 * x ** -1, which is nan at x == 0
+    return grad * y * x ** where(y == 0, 1, y - 1)  # noqa: F821 - defined below
 
 
 def _pow_grad_y(grad, out, x, y):
-    if not hasattr(x, "shape"):
-        return grad * out * float(np.log(x)) if x != 0 else grad * 0
-    return where((x == 0) & (y >= 0), 0.0, grad * out * x.log())
+    # x ** y again rather than out: reading out would save it for x ** scalar too (the registry
+    # saves what any rule reads), and torch lets x.pow_(2) be written in place afterwards
+    if not isinstance(x, Tensor):
+        return grad * x**y * float(np.log(x)) if x != 0 else grad * 0
+    zero = (x == 0) & (y >= 0)
+    safe = where(zero, 1.0, x)  # keeps 0 * log(0) = nan (and NumPy's warning) out of the masked
+    return where(zero, 0.0, grad * safe**y * safe.log())
 
 
 pow.defvjp(_pow_grad_x, _pow_grad_y)
@@ -188,6 +296,8 @@ neg.defvjp(lambda grad, out, x: -grad)
 
 @op(promote="common", inplace=True, onnx="Abs", samples=unary(gap=0.1))
 def abs(xp, x):
+    if x.dtype == np.bool_:
+        raise NotImplementedError("\"abs_cpu\" not implemented for 'Bool'")
     return xp.abs(x)
 
 
@@ -196,22 +306,22 @@ abs.defvjp(lambda grad, out, x: grad * x.sign())
 
 @op(promote="common", inplace=True, onnx="Sign", samples=unary(gap=0.1))
 def sign(xp, x):
-    return xp.sign(x)
+    return x.copy() if x.dtype == np.bool_ else xp.sign(x)
 
 
 sign.defvjp(lambda grad, out, x: grad * 0)
 
 
-exp = _unary_float("exp", lambda xp, x: xp.exp(x), lambda grad, out, x: grad * out, "Exp")
-log = _unary_float("log", lambda xp, x: xp.log(x), lambda grad, out, x: grad / x, "Log",
+exp = _unary_float("exp", _quiet(lambda xp, x: xp.exp(x)), lambda grad, out, x: grad * out, "Exp")
+log = _unary_float("log", _quiet(lambda xp, x: xp.log(x)), lambda grad, out, x: grad / x, "Log",
                    unary(0.1, 3.0))  # fmt: skip
-sqrt = _unary_float("sqrt", lambda xp, x: xp.sqrt(x), lambda grad, out, x: grad / (2 * out),
-                    "Sqrt", unary(0.1, 3.0))  # fmt: skip
+sqrt = _unary_float("sqrt", _quiet(lambda xp, x: xp.sqrt(x)),
+                    lambda grad, out, x: grad / (2 * out), "Sqrt", unary(0.1, 3.0))  # fmt: skip
 sin = _unary_float("sin", lambda xp, x: xp.sin(x), lambda grad, out, x: grad * x.cos(), "Sin")
 cos = _unary_float("cos", lambda xp, x: xp.cos(x), lambda grad, out, x: -grad * x.sin(), "Cos")
-tanh = _unary_float("tanh", lambda xp, x: xp.tanh(x), lambda grad, out, x: grad * (1 - out * out),
-                    "Tanh")  # fmt: skip
-reciprocal = _unary_float("reciprocal", lambda xp, x: xp.reciprocal(x),
+tanh = _unary_float("tanh", lambda xp, x: xp.tanh(x),
+                    lambda grad, out, x: _tanh_backward(grad, out), "Tanh")  # fmt: skip
+reciprocal = _unary_float("reciprocal", _quiet(lambda xp, x: xp.reciprocal(x)),
                           lambda grad, out, x: -grad * out * out, "Reciprocal",
                           unary(gap=0.3))  # fmt: skip
 
@@ -222,14 +332,47 @@ def _sigmoid(xp, x):
     return xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
 
 
-sigmoid = _unary_float("sigmoid", _sigmoid, lambda grad, out, x: grad * out * (1 - out),
-                       "Sigmoid")  # fmt: skip
+sigmoid = _unary_float("sigmoid", _sigmoid,
+                       lambda grad, out, x: _sigmoid_backward(grad, out), "Sigmoid")  # fmt: skip
+
+
+# Backward of tanh and sigmoid as ops of their own (as torch's tanh_backward): one op instead of
+# three in every backward pass, with their own rules for double backward.
+@op(method=False, promote="common", grad_name="TanhBackwardBackward0")
+def _tanh_backward(xp, grad, out):
+    return grad * (1 - out * out)
+
+
+_tanh_backward.defvjp(
+    lambda g, o, grad, out: _tanh_backward(g, out),
+    lambda g, o, grad, out: -2 * g * grad * out,
+)
+_tanh_backward.samples = binary(low=-0.9, high=0.9, scalars=())
+_tanh_backward.check = lambda lib, g, o: _aten(lib, "tanh_backward", _tanh_backward)(g, o)
+
+
+@op(method=False, promote="common", grad_name="SigmoidBackwardBackward0")
+def _sigmoid_backward(xp, grad, out):
+    return grad * out * (1 - out)
+
+
+_sigmoid_backward.defvjp(
+    lambda g, o, grad, out: _sigmoid_backward(g, out),
+    lambda g, o, grad, out: g * grad * (1 - 2 * out),
+)
+_sigmoid_backward.samples = binary(low=0.05, high=0.95, scalars=())
+_sigmoid_backward.check = lambda lib, g, o: _aten(lib, "sigmoid_backward", _sigmoid_backward)(g, o)
+
+
+def _aten(lib, name, ours):
+    """The sweep's oracle for an internal op: torch's aten op of that name, else ours."""
+    return getattr(lib.ops.aten, name) if lib.__name__ == "torch" else ours
 
 
 @op(inplace=True, onnx="Relu", samples=unary(gap=0.1))
 def relu(xp, x):
     if x.dtype == np.bool_:
-        raise RuntimeError("\"clamp_min_cpu\" not implemented for 'Bool'")
+        raise RuntimeError("Boolean inputs not supported for relu")
     return xp.maximum(x, 0, dtype=x.dtype)
 
 
@@ -272,11 +415,21 @@ def _clamp_grad_x(grad, out, x, min=None, max=None):
     return grad * mask
 
 
-clamp.defvjp(
-    _clamp_grad_x,
-    lambda grad, out, x, min=None, max=None: grad * (x < min),
-    lambda grad, out, x, min=None, max=None: grad * (x > max),
-)
+def _clamp_grad_min(grad, out, x, min=None, max=None):
+    mask = x < min
+    if max is not None:
+        mask = mask & (min <= max)  # min > max: the output is max, min takes no gradient
+    return grad * mask
+
+
+def _clamp_grad_max(grad, out, x, min=None, max=None):
+    mask = x > max
+    if min is not None:
+        mask = mask | (min > max)
+    return grad * mask
+
+
+clamp.defvjp(_clamp_grad_x, _clamp_grad_min, _clamp_grad_max)
 
 
 def _where_samples(rng):
@@ -290,12 +443,23 @@ def _where_samples(rng):
 
 @op(promote="common", promote_args=(1, 2), onnx="Where", samples=_where_samples)
 def where(xp, condition, input, other):
-    if condition.dtype != np.bool_:
+    if condition.dtype == np.uint8:
+        warnings.warn(
+            "where received a uint8 condition tensor. This behavior is deprecated and will be "
+            "removed in a future version of PyTorch. Use a boolean condition instead.",
+            UserWarning, stacklevel=4,
+        )  # fmt: skip
+        condition = condition.astype(bool)
+    elif condition.dtype != np.bool_:
         raise RuntimeError(
             "where expected condition to be a boolean tensor, but got a tensor with dtype "
             f"{_torch_name(condition.dtype)}"
         )
-    return xp.where(condition, input, other)
+    out = xp.where(condition, input, other)
+    if _is_scalar(input) and _is_scalar(other):  # no tensor to take a dtype from
+        s = [D.scalar_dtype(a.item() if isinstance(a, np.generic) else a) for a in (input, other)]
+        out = out.astype(D.to_numpy_dtype(D.result_types([], [], s)))
+    return out
 
 
 where.defvjp(
@@ -305,13 +469,22 @@ where.defvjp(
 )
 
 
-@op(promote="common", onnx="Max", samples=binary())
+def _tensors_only(name, y):
+    if not hasattr(y, "shape"):
+        raise TypeError(
+            f"{name}(): argument 'other' (position 2) must be Tensor, not {type(y).__name__}"
+        )
+
+
+@op(promote="common", onnx="Max", samples=concat(binary(scalars=()), integers(scalars=())))
 def maximum(xp, x, y):
+    _tensors_only("maximum", y)
     return xp.maximum(x, y)
 
 
-@op(promote="common", onnx="Min", samples=binary())
+@op(promote="common", onnx="Min", samples=concat(binary(scalars=()), integers(scalars=())))
 def minimum(xp, x, y):
+    _tensors_only("minimum", y)
     return xp.minimum(x, y)
 
 
@@ -335,7 +508,7 @@ def _compare(name, ufunc, onnx):
 
     fwd.__name__ = name
     return op(name, promote="common", inplace=True, differentiable=False, onnx=onnx,
-              samples=compare())(fwd)  # fmt: skip
+              samples=concat(compare(), integers(-2, 3), booleans()))(fwd)  # fmt: skip
 
 
 eq = _compare("eq", "equal", "Equal")
@@ -348,11 +521,30 @@ ge = _compare("ge", "greater_equal", "GreaterOrEqual")
 
 def _logic(name, ufunc, nin):
     if nin == 1:
-        fwd = lambda xp, x: getattr(xp, ufunc)(x)  # noqa: E731
+
+        def fwd(xp, x):
+            return getattr(xp, ufunc)(x)
     else:
-        fwd = lambda xp, x, y: getattr(xp, ufunc)(x, y)  # noqa: E731
+
+        def fwd(xp, x, y):
+            _tensors_only(name, y)
+            return getattr(xp, ufunc)(x, y)
+
     fwd.__name__ = name
-    return op(name, inplace=True, differentiable=False, samples=None)(fwd)
+    samples = concat(
+        booleans(nin, scalar=False), integers(-1, 2, scalars=(), unary=nin == 1), _mixed_logic(nin)
+    )
+    return op(name, inplace=True, differentiable=False, samples=samples)(fwd)
+
+
+def _mixed_logic(nin):
+    def make(rng):
+        x = rng.integers(-1, 2, (2, 3)).astype(np.float64)  # zeros are False
+        if nin == 1:
+            return [((x,), {})]
+        return [((x, rng.uniform(size=(3,)) > 0.5), {}), ((x, rng.integers(-1, 2, (2, 1))), {})]
+
+    return make
 
 
 logical_not = _logic("logical_not", "logical_not", 1)
@@ -361,10 +553,14 @@ logical_or = _logic("logical_or", "logical_or", 2)
 logical_xor = _logic("logical_xor", "logical_xor", 2)
 
 
-def _bitwise(name, ufunc, nin):
+def _bitwise(name, ufunc, nin, kernel=None):
+    kernel = kernel or name  # torch's kernel name, in its error messages
+    shift = "shift" in name
+
     def check(x):
-        if getattr(x, "dtype", np.dtype(int)).kind == "f" or isinstance(x, float):
-            raise RuntimeError(f"\"{name}_cpu\" not implemented for 'Float'")
+        if _kind(x) in "fcV":
+            dt = x.dtype if hasattr(x, "dtype") else D.to_numpy_dtype(D.get_default_dtype())
+            raise NotImplementedError(f"\"{kernel}_cpu\" not implemented for '{_torch_name(dt)}'")
 
     if nin == 1:
 
@@ -376,18 +572,23 @@ def _bitwise(name, ufunc, nin):
         def fwd(xp, x, y):
             check(x)
             check(y)
+            if shift:
+                _no_bool(kernel, x, y)
             return getattr(xp, ufunc)(x, y)
 
     fwd.__name__ = name
-    return op(name, promote="common", inplace=True, differentiable=False)(fwd)
+    samples = integers(0 if shift else -8, 8 if shift else 9, scalars=(3,), unary=nin == 1)
+    if not shift:
+        samples = concat(samples, booleans(nin))
+    return op(name, promote="common", inplace=True, differentiable=False, samples=samples)(fwd)
 
 
 bitwise_not = _bitwise("bitwise_not", "invert", 1)
 bitwise_and = _bitwise("bitwise_and", "bitwise_and", 2)
 bitwise_or = _bitwise("bitwise_or", "bitwise_or", 2)
 bitwise_xor = _bitwise("bitwise_xor", "bitwise_xor", 2)
-bitwise_left_shift = _bitwise("bitwise_left_shift", "left_shift", 2)
-bitwise_right_shift = _bitwise("bitwise_right_shift", "right_shift", 2)
+bitwise_left_shift = _bitwise("bitwise_left_shift", "left_shift", 2, "lshift")
+bitwise_right_shift = _bitwise("bitwise_right_shift", "right_shift", 2, "rshift")
 
 
 # -- copies and casts -------------------------------------------------------------------------
@@ -401,7 +602,12 @@ def clone(xp, x, *, memory_format=None):
 clone.defvjp(lambda grad, out, x, memory_format=None: grad)
 
 
-@op(method=False, grad_name="ToCopyBackward0", onnx="Cast")
+def _to_dtype_samples(rng):
+    x = rng.uniform(-3, 3, (2, 3))
+    return [((x,), {"dtype": d}) for d in ("float32", "float64", "float16", "int64", "bool")]
+
+
+@op(method=False, grad_name="ToCopyBackward0", onnx="Cast", samples=_to_dtype_samples)
 def _to_dtype(xp, x, *, dtype):
     npd = D.to_numpy_dtype(dtype)
     if x.dtype.kind == "c" and npd.kind != "c":
@@ -410,6 +616,7 @@ def _to_dtype(xp, x, *, dtype):
 
 
 _to_dtype.defvjp(lambda grad, out, x, dtype: grad)
+_to_dtype.check = lambda lib, x, dtype: x.to(getattr(lib, dtype))  # the sweep passes names
 
 
 def _torch_name(npd) -> str:

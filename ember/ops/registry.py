@@ -26,7 +26,7 @@ from .._device import CPU, device_of, get_xp
 from .._tensor import Tensor
 from ..autograd.engine import edge_of
 from ..autograd.grad_mode import STATE
-from ..autograd.graph import CopySlices, OpNode, SavedOutput, ViewReplay
+from ..autograd.graph import CopySlices, OpNode, SavedMeta, SavedOutput, ViewReplay
 
 __all__ = ["Op", "op", "OPS", "composite", "COMPOSITES"]
 
@@ -106,21 +106,31 @@ class Op:
         return self
 
     def _find_reads(self, rules):
-        names = set()
+        """What the rules read of each input: 0 nothing (not saved), 1 only metadata such as
+        ``x.shape`` (a SavedMeta is saved: no memory kept, no version check), 2 the values."""
+        reads = None
+        reads_out = 0
+        self.rule_reads = []  # per input's rule: what it reads of every input
         for r in rules:
-            if r is not None:
-                names |= _loaded_names(r)
-        first = next(r for r in rules if r is not None)
-        code = first.__code__
-        args = code.co_varnames[: code.co_argcount]
-        self.reads_out = args[1] in names
-        if self.variadic:
-            star = code.co_varnames[code.co_argcount + code.co_kwonlyargcount]
-            self.reads = star in names
-        else:
-            in_args = args[2 : 2 + self.nin]  # the rest are params, passed by keyword
-            self.reads = tuple(a in names for a in in_args)
-        self.saves_inputs = bool(self.reads) and (self.reads is True or any(self.reads))
+            if r is None:
+                self.rule_reads.append(None)
+                continue
+            use = _usage(r)
+            code = r.__code__
+            args = code.co_varnames[: code.co_argcount]
+            reads_out = max(reads_out, use.get(args[1], 0))
+            if self.variadic:
+                star = code.co_varnames[code.co_argcount + code.co_kwonlyargcount]
+                got = use.get(star, 0)
+                reads = got if reads is None else max(reads, got)
+            else:
+                got = [use.get(a, 0) for a in args[2 : 2 + self.nin]]  # the rest are params
+                got += [0] * (self.nin - len(got))
+                self.rule_reads.append(tuple(got))
+                reads = got if reads is None else [max(a, b) for a, b in zip(reads, got)]
+        self.reads = reads if self.variadic else tuple(reads)
+        self.reads_out = reads_out > 0
+        self.saves_inputs = bool(reads) if self.variadic else any(self.reads)
 
     # -- calling -----------------------------------------------------------------------------
     def __call__(self, *args, **params):
@@ -175,20 +185,38 @@ def _no_grad_rule(grad, out, *args, **params):
     return None
 
 
-def _loaded_names(fn) -> set:
-    names = set()
-    for ins in dis.get_instructions(fn):
-        if ins.opname.startswith("LOAD_"):
-            v = ins.argval
-            if isinstance(v, str):
-                names.add(v)
-            elif isinstance(v, tuple):
-                names.update(x for x in v if isinstance(x, str))
+_META_ATTRS = frozenset(
+    {"shape", "ndim", "dtype", "device", "numel", "size", "dim", "is_complex",
+     "is_floating_point"}
+)  # fmt: skip
+
+
+def _usage(fn) -> dict:
+    """Per name loaded in ``fn``: 1 when every use is ``name.<metadata>``, 2 otherwise."""
+    use: dict = {}
+    ins = list(dis.get_instructions(fn))
+    for k, i in enumerate(ins):
+        if not i.opname.startswith("LOAD_"):
+            continue
+        v = i.argval
+        for n in v if isinstance(v, tuple) else (v,):
+            if not isinstance(n, str):
+                continue
+            nxt = ins[k + 1] if k + 1 < len(ins) else None
+            meta_only = (
+                i.opname in ("LOAD_FAST", "LOAD_FAST_CHECK")
+                and nxt is not None
+                and nxt.opname in ("LOAD_ATTR", "LOAD_METHOD")
+                and nxt.argval in _META_ATTRS
+            )
+            use[n] = max(use.get(n, 0), 1 if meta_only else 2)
     for c in fn.__code__.co_consts:  # names used inside nested lambdas / comprehensions
         if inspect.iscode(c):
-            names |= set(c.co_freevars)
-    names |= set(fn.__code__.co_cellvars)
-    return names
+            for n in c.co_freevars:
+                use[n] = 2
+    for n in fn.__code__.co_cellvars:
+        use[n] = 2
+    return use
 
 
 def _camel(name: str) -> str:
@@ -375,6 +403,23 @@ def _mark_view(out, src):
     out._view_version = out._vc.v
 
 
+def _to_save(op, args, nfs):
+    if op.variadic:
+        return tuple(args) if op.reads == 2 else tuple([_saved_meta(a) for a in args])
+    reads = op.reads
+    if op.vjp_each is not None and _NO_EDGE in nfs:
+        # only the rules of inputs that take a gradient run: save what those read (as torch)
+        reads = [0] * len(args)
+        for nf, rr in zip(nfs, op.rule_reads):
+            if nf is not _NO_EDGE and rr is not None:
+                reads = [max(a, b) for a, b in zip(reads, rr)]
+    return tuple([a if r == 2 else _saved_meta(a) if r else None for a, r in zip(args, reads)])
+
+
+def _saved_meta(a):
+    return SavedMeta(a) if isinstance(a, Tensor) else a
+
+
 _INFERENCE_SAVED = (
     "Inference tensors cannot be saved for backward. Please do not use Tensors created in "
     "inference mode in computation tracked by autograd. To work around this, you can make a clone "
@@ -383,7 +428,7 @@ _INFERENCE_SAVED = (
 )
 
 
-def _record(op, args, params, outs, saved=None):
+def _record(op, args, params, outs):
     nfs = []
     meta = []
     for a in args:
@@ -398,17 +443,18 @@ def _record(op, args, params, outs, saved=None):
         else:
             nfs.append(_NO_EDGE)
             meta.append(None)
-    if saved is None:
-        if op.saves_inputs:
-            saved = tuple(args) if op.variadic else tuple(
-                [a if r else None for a, r in zip(args, op.reads)])  # fmt: skip
-        else:
-            saved = (None,) * len(args)
+    saved = _to_save(op, args, nfs) if op.saves_inputs else (None,) * len(args)
     node = OpNode(op, saved, params, tuple(nfs), meta)
-    if op.saves_inputs or saved[0] is not None:
-        node._checks = checks = [(t, t._version) for t in saved if isinstance(t, Tensor)] or None
-        if checks is not None and any(t._is_inference for t, _ in checks):
-            raise RuntimeError(_INFERENCE_SAVED)
+    checks = None
+    for t in saved:
+        if isinstance(t, Tensor):
+            if t._is_inference:
+                raise RuntimeError(_INFERENCE_SAVED)
+            vc = t._vc
+            if checks is None:
+                checks = []
+            checks.append((t, 0 if vc is None else vc.v))
+    node._checks = checks
     if op.reads_out:
         node._out = SavedOutput(outs, op.multi)
     if type(op.grad_name) is not str:
@@ -459,6 +505,11 @@ def apply_inplace(op, args, params):
         )
     xp = np if dev is CPU else get_xp(dev)
     out = op.forward(xp, *arrays, **params)
+    if dt is None and out.dtype != self._data.dtype:
+        raise RuntimeError(
+            f"Bad in-place call: input tensor dtype {_CPU_NAME.get(self._data.dtype.name)} and "
+            f"output tensor dtype {_CPU_NAME.get(out.dtype.name)} should match"
+        )
     if out.shape != self._data.shape:
         if xp.broadcast_shapes(out.shape, self._data.shape) != self._data.shape:
             raise RuntimeError(
@@ -469,19 +520,13 @@ def apply_inplace(op, args, params):
     old = None
     if record:
         old = self._history_alias()
-        if not op.variadic and op.reads[0]:
+        if not op.variadic and op.reads[0] == 2:
             old._data = self._data.copy()  # the rule reads the old value: keep it
             old._vc = None
     self._data[...] = out
     self._bump()
     if record:
-        saved = None
-        if old is not None:
-            if op.variadic:
-                saved = (old,) + args[1:] if op.reads else None
-            else:
-                saved = tuple(a if r else None for a, r in zip((old,) + args[1:], op.reads))
-        node = _record(op, (old,) + args[1:], params, (self,), saved)
+        node = _record(op, (old,) + args[1:], params, (self,))
         if self._base is not None:
             _copy_slices(self, node)
     return self
@@ -491,7 +536,7 @@ def _copy_slices(view, node):
     """An in-place op wrote into a view: the base's history becomes CopySlices over the op."""
     base = view._base
     layout, geom = _layout(base._data), view._geom()
-    cs = CopySlices(edge_of(base) or (None, 0), layout, geom, node)
+    cs = CopySlices(edge_of(base) or (None, 0), layout, geom, node, base._data.dtype)
     base._grad_fn, base._requires_grad, base._output_nr = cs, True, 0
     view._grad_fn = ViewReplay((cs, 0), layout, geom)
     view._requires_grad = True
@@ -502,6 +547,12 @@ def _copy_slices(view, node):
 def _layout(a):
     it = a.itemsize
     return a.shape, tuple(s // it for s in a.strides)
+
+
+_CPU_NAME = {"float32": "float", "float64": "double", "float16": "c10::Half",
+             "int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char",
+             "uint8": "unsigned char", "bool": "bool", "complex64": "c10::complex<float>",
+             "complex128": "c10::complex<double>", "bfloat16": "c10::BFloat16"}  # fmt: skip
 
 
 def _tname(dt) -> str:

@@ -67,3 +67,57 @@ def compare():
         return out
 
     return make
+
+
+def with_kwargs(make, *variants, n=2):
+    """``make``'s samples, then its first ``n`` again with each kwargs dict of ``variants``."""
+
+    def more(rng):
+        base = make(rng)
+        return base + [(args, {**kw, **v}) for v in variants for args, kw in base[:n]]
+
+    return more
+
+
+def integers(low=-5, high=6, nonzero=False, scalars=(3,), unary=False):
+    """Integer arrays (int64, int32 and uint8 mixed in), optionally without zeros; ``unary``
+    gives one array per sample, else pairs over BINARY_SHAPES plus Python-int scalars."""
+
+    def ints(rng, shape, dtype=np.int64):
+        a = rng.integers(low, high, shape)
+        if nonzero:
+            a = np.where(a == 0, 1, a)
+        return a.astype(dtype)
+
+    def make(rng):
+        if unary:
+            return [((ints(rng, s),), {}) for s in UNARY_SHAPES]
+        out = [((ints(rng, a), ints(rng, b)), {}) for a, b in BINARY_SHAPES]
+        out.append(((ints(rng, (2, 3), np.int32), ints(rng, (3,))), {}))
+        if low >= 0:
+            out.append(((ints(rng, (2, 3), np.uint8), ints(rng, (3,), np.int32)), {}))
+        out += [((ints(rng, (2, 3)), s), {}) for s in scalars]
+        return out
+
+    return make
+
+
+def booleans(nin=2, scalar=True):
+    """Bool arrays for logical, bitwise and comparison ops (``scalar``: also a Python bool)."""
+
+    def make(rng):
+        b = [rng.uniform(size=s) > 0.5 for s in ((2, 3), (3,), (0, 3))]
+        if nin == 1:
+            return [((x,), {}) for x in b]
+        return [((b[0], b[1]), {}), ((b[2], b[1]), {})] + [((b[0], True), {})] * scalar
+
+    return make
+
+
+def concat(*makes):
+    """The samples of several sample functions, in order."""
+
+    def make(rng):
+        return [s for m in makes for s in m(rng)]
+
+    return make

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _dtype as D
 from .._device import to_numpy
-from ._util import infer_shape, shape_arg, wrap_dim
-from .registry import composite, op
+from .._tensor import Tensor
+from ._util import dims_arg, infer_shape, shape_arg, wrap_dim
+from .registry import _tname, composite, op
 
 
 def _strided(xp, x, shape, strides):
@@ -18,6 +20,28 @@ def _strided(xp, x, shape, strides):
 
 def _estrides(x):
     return tuple(s // x.itemsize for s in x.strides)
+
+
+def _raw(xp, x, start, length=1):
+    """A 1-d run of ``length`` elements of x's memory, beginning ``start`` elements (which may be
+    negative: torch offsets count from the storage, before a view's first element) from x's."""
+    it = x.itemsize
+    st = xp.lib.stride_tricks.as_strided
+    if start < 0:
+        x = st(x, (1 - start,), (-it,))[::-1]
+        start = 0
+    return st(x, (start + length,), (it,))[start:]
+
+
+def _c_order(a):
+    return a if a.flags.c_contiguous else a.copy()  # (ascontiguousarray makes 0-d 1-d)
+
+
+def _prod(shape):
+    n = 1
+    for s in shape:
+        n *= s
+    return n
 
 
 def _view_error():
@@ -40,6 +64,19 @@ def _try_view(x, shape):
 # -- view / reshape ---------------------------------------------------------------------------
 
 
+def _infer(shape, numel):
+    """infer_shape, with torch's messages for a -1 beside a 0 and for sizes below -1."""
+    for i, n in enumerate(shape):
+        if n < -1:
+            raise RuntimeError(f"invalid shape dimension {n} at index {i} of shape {list(shape)}")
+    if numel == 0 and -1 in shape and 0 in shape:
+        raise RuntimeError(
+            f"cannot reshape tensor of 0 elements into shape {list(shape)} because the "
+            "unspecified dimension size -1 can be any value and is ambiguous"
+        )
+    return infer_shape(shape, numel)
+
+
 def _view_samples(rng):
     x = rng.uniform(-1, 1, (2, 3, 4))
     return [((x, 6, 4), {}), ((x, -1), {}), ((x, (4, 3, 2)), {}), ((rng.uniform(size=()), 1), {})]
@@ -56,10 +93,64 @@ def view(xp, x, *, shape):
 @view.parser
 def _(input, *shape, size=None):
     shape = shape_arg(shape) if size is None else shape_arg((size,))
-    return (input,), {"shape": infer_shape(shape, input.numel())}
+    return (input,), {"shape": _infer(shape, input.numel())}
 
 
 view.defvjp(lambda grad, out, x, shape: grad.reshape(x.shape))
+
+
+def _sizes(shape):
+    """``(2, 3)`` or ``((2, 3),)`` -> the sizes."""
+    return shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+
+
+@composite("view", function=False)
+def _view_method(input, *shape, size=None, dtype=None):
+    """``Tensor.view(*shape)``, or ``Tensor.view(dtype)``: the same memory read as another dtype.
+
+    >>> ember.zeros(2, 3).view(3, 2).shape
+    ember.Size([3, 2])
+    """
+    if dtype is None and len(shape) == 1 and isinstance(shape[0], D.dtype):
+        dtype = shape[0]
+    if dtype is None:
+        if size is None and not all(hasattr(s, "__index__") for s in _sizes(shape)):
+            raise TypeError(
+                "view() received an invalid combination of arguments - got "
+                f"({', '.join(type(s).__name__ for s in shape)}), but expected one of:\n"
+                " * (torch.dtype dtype)\n * (tuple of ints size)\n"
+            )
+        return view(input, *shape) if size is None else view(input, size)
+    a, b = input.element_size(), dtype.itemsize
+    if a != b:
+        what = f"to view {_tname(input.dtype)} as {_tname(dtype)} (different element sizes)"
+        if input.ndim == 0:
+            raise RuntimeError(f"self.dim() cannot be 0 {what}")
+        if input.stride(-1) != 1:
+            raise RuntimeError(f"self.stride(-1) must be 1 {what}, but got {input.stride(-1)}")
+        if b > a:
+            r = b // a
+            checks = [("size(-1)", input.shape[-1]), ("storage_offset()", input.storage_offset())]
+            checks += [(f"stride({i})", input.stride(i)) for i in range(input.ndim - 1)]
+            for name, v in checks:
+                if v % r:
+                    raise RuntimeError(f"self.{name} must be divisible by {r} {what}, but got {v}")
+    out = _view_dtype(input, dtype=dtype)
+    out._vc = input._ensure_vc()  # torch: shared memory and version counter, no _base, no grad
+    return out
+
+
+def _view_dtype_samples(rng):
+    x = rng.uniform(size=(2, 4))
+    return [((x,), {"dtype": "int32"}), ((x,), {"dtype": "int16"}), ((x,), {"dtype": "uint8"})]
+
+
+@op(method=False, differentiable=False, samples=_view_dtype_samples)
+def _view_dtype(xp, x, *, dtype):
+    return x.view(dtype.np if dtype.np is not None else D.to_numpy_dtype(dtype))
+
+
+_view_dtype.check = lambda lib, x, dtype: x.view(getattr(lib, dtype))
 
 
 @op(grad_name="UnsafeViewBackward0", method=False)
@@ -77,19 +168,86 @@ def reshape(input, *shape):
     >>> ember.arange(6).reshape(2, 3).shape
     ember.Size([2, 3])
     """
-    shape = infer_shape(shape_arg(shape), input.numel())
-    if _try_view(input._data, shape) is not None:
+    shape = _infer(shape_arg(shape), input.numel())
+    if input.is_contiguous():
         return view(input, shape)
+    if _try_view(input._data, shape) is not None:
+        return _reshape_alias(input, shape=shape)
     return _unsafe_view(clone(input), shape=shape)
 
 
-def _expand_shape(x_shape, size):
-    size = list(size)
+def _reshape_alias_samples(rng):
+    x = rng.uniform(size=(4, 3))  # the check reshapes x.t(): not contiguous, yet viewable
+    return [((x,), {"shape": (3, 2, 2)}), ((x,), {"shape": (1, 3, 4)})]
+
+
+@op(view=True, grad_name="ReshapeAliasBackward0", method=False, samples=_reshape_alias_samples)
+def _reshape_alias(xp, x, *, shape):
+    return _try_view(x, shape)
+
+
+_reshape_alias.defvjp(lambda grad, out, x, shape: grad.reshape(x.shape))
+_reshape_alias.check = lambda lib, x, shape: x.t().reshape(shape)
+
+
+@composite()
+def view_as(input, other):
+    return view(input, other.shape)
+
+
+@composite()
+def reshape_as(input, other):
+    return reshape(input, other.shape)
+
+
+@composite()
+def flatten(input, start_dim=0, end_dim=-1):
+    """Dims ``start_dim..end_dim`` merged into one: a view where the strides allow, else a copy.
+
+    >>> ember.zeros(2, 3, 4).flatten(1).shape
+    ember.Size([2, 12])
+    """
+    n = input.ndim
+    if n == 0:
+        return reshape(input, (1,))
+    s, e = wrap_dim(start_dim, n), wrap_dim(end_dim, n)
+    if s > e:
+        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    if s == e:
+        return input
+    shape = input.shape
+    return reshape(input, shape[:s] + (_prod(shape[s : e + 1]),) + shape[e + 1 :])
+
+
+@composite()
+def unflatten(input, dim, sizes):
+    """Dim ``dim`` split into ``sizes`` (one may be -1); always a view.
+
+    >>> ember.zeros(2, 12).unflatten(1, (3, -1)).shape
+    ember.Size([2, 3, 4])
+    """
+    dim = wrap_dim(dim, input.ndim)
+    sizes = shape_arg((sizes,))
+    if not sizes:
+        raise RuntimeError("unflatten: sizes must be non-empty")
+    n = input.shape[dim]
+    try:
+        sizes = infer_shape(sizes, n)
+    except RuntimeError:
+        raise RuntimeError(
+            f"unflatten: Provided sizes {list(sizes)} don't multiply up to the size of dim {dim} "
+            f"({n}) in the input tensor"
+        ) from None
+    return view(input, input.shape[:dim] + sizes + input.shape[dim + 1 :])
+
+
+def _expand_shape(x, size):
+    x_shape, size = x.shape, list(size)
     if len(size) < len(x_shape):
         raise RuntimeError(
-            f"expand(torch.FloatTensor{{{list(x_shape)}}}, size={size}): the number of sizes "
-            f"provided ({len(size)}) must be greater or equal to the number of dimensions in the "
-            f"tensor ({len(x_shape)})"
+            f"expand(torch.{x.dtype._tensor_type}{{{list(x_shape)}}}, size={size}): the number of "
+            f"sizes provided ({len(size)}) must be greater or equal to the number of dimensions "
+            f"in the tensor ({len(x_shape)})"
         )
     lead = len(size) - len(x_shape)
     for i, s in enumerate(x_shape):
@@ -125,8 +283,8 @@ def expand(xp, x, *, size):
 
 
 @expand.parser
-def _(input, *size):
-    return (input,), {"size": _expand_shape(input.shape, shape_arg(size))}
+def _(input, *sizes, size=None):
+    return (input,), {"size": _expand_shape(input, shape_arg(sizes if size is None else (size,)))}
 
 
 expand.defvjp(lambda grad, out, x, size: grad)  # the engine sums it back to x's shape
@@ -140,6 +298,36 @@ def expand_as(input, other):
 @composite()
 def broadcast_to(input, size):
     return expand(input, size)
+
+
+def _broadcast_shape(shapes):
+    out = []
+    for shape in shapes:
+        for k in range(1, len(shape) + 1):
+            if k > len(out):
+                out.insert(0, shape[-k])
+            elif out[-k] == 1:
+                out[-k] = shape[-k]
+            elif shape[-k] not in (1, out[-k]):
+                raise RuntimeError(
+                    f"The size of tensor a ({out[-k]}) must match the size of tensor b "
+                    f"({shape[-k]}) at non-singleton dimension {len(out) - k}"
+                )
+    return tuple(out)
+
+
+@composite(method=False)
+def broadcast_tensors(*tensors):
+    """The tensors expanded to their common shape (views; a tensor already of that shape is
+    returned as it is, as torch does).
+
+    >>> [t.shape for t in ember.broadcast_tensors(ember.zeros(3, 1), ember.zeros(4))]
+    [ember.Size([3, 4]), ember.Size([3, 4])]
+    """
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tensors[0]
+    shape = _broadcast_shape([t.shape for t in tensors])
+    return tuple(t if t.shape == shape else expand(t, shape) for t in tensors)
 
 
 # -- transposes -------------------------------------------------------------------------------
@@ -185,7 +373,7 @@ t.defvjp(lambda grad, out, x: grad.t())
 
 def _permute_samples(rng):
     x = rng.uniform(size=(2, 3, 4))
-    return [((x, (2, 0, 1)), {}), ((x, 1, 0, 2), {})]
+    return [((x, (2, 0, 1)), {}), ((x, [-1, 0, 1]), {})]
 
 
 @op(view=True, onnx="Transpose", samples=_permute_samples)
@@ -194,8 +382,8 @@ def permute(xp, x, *, dims):
 
 
 @permute.parser
-def _(input, *dims):
-    dims = tuple(wrap_dim(d, input.ndim) for d in shape_arg(dims))
+def _(input, *dims_, dims=None):
+    dims = tuple(wrap_dim(d, input.ndim) for d in shape_arg(dims_ if dims is None else (dims,)))
     if len(dims) != input.ndim:
         raise RuntimeError(
             f"permute(sparse_coo): number of dimensions in the tensor input does not match the "
@@ -210,6 +398,36 @@ def _(input, *dims):
 permute.defvjp(lambda grad, out, x, dims: grad.permute(*np.argsort(dims).tolist()))
 
 
+@composite()
+def movedim(input, source, destination):
+    """Dims ``source`` moved to positions ``destination``, the others kept in order (a view).
+
+    >>> ember.zeros(2, 3, 4).movedim(0, -1).shape
+    ember.Size([3, 4, 2])
+    """
+    n = input.ndim
+    src = list(source) if isinstance(source, (tuple, list)) else [source]
+    dst = list(destination) if isinstance(destination, (tuple, list)) else [destination]
+    if len(src) != len(dst):
+        raise RuntimeError(
+            f"movedim: Invalid source or destination dims: source ({src} dims) should contain "
+            f"the same number of dims as destination ({dst} dims)"
+        )
+    src = [wrap_dim(d, n) for d in src]
+    dst = [wrap_dim(d, n) for d in dst]
+    for name, ds in (("source", src), ("destination", dst)):
+        if len(set(ds)) != len(ds):
+            raise RuntimeError(f"movedim: repeated dim in `{name}` ({ds})")
+    order = [None] * n
+    for s, d in zip(src, dst):
+        order[d] = s
+    rest = iter(i for i in range(n) if i not in src)
+    return permute(input, [o if o is not None else next(rest) for o in order])
+
+
+moveaxis = composite("moveaxis")(movedim)
+
+
 # -- squeeze / unsqueeze ----------------------------------------------------------------------
 
 
@@ -220,7 +438,10 @@ def _unsqueeze_samples(rng):
 
 @op(view=True, onnx="Unsqueeze", samples=_unsqueeze_samples)
 def unsqueeze(xp, x, *, dim):
-    return xp.expand_dims(x, dim)
+    st = list(_estrides(x))
+    # torch's stride for the new dim (numpy's reshape picks another for this size-1 dim)
+    st.insert(dim, x.shape[dim] * st[dim] if dim < x.ndim else 1)
+    return _strided(xp, x, x.shape[:dim] + (1,) + x.shape[dim:], st)
 
 
 @unsqueeze.parser
@@ -238,22 +459,25 @@ def _squeeze_samples(rng):
 
 def _squeeze_name(args, params):
     d = params["dim"]
-    return "SqueezeBackward0" if d is None else "SqueezeBackward1"
+    return "SqueezeBackward0" if d is None else "SqueezeBackward" + ("1" if type(d) is int else "2")
 
 
 @op(view=True, onnx="Squeeze", samples=_squeeze_samples, grad_name=_squeeze_name)
 def squeeze(xp, x, *, dim=None):
+    """squeeze(), squeeze(dim) or squeeze(dims); an int dim and a tuple name different grad_fns."""
     if dim is None:
-        return x.reshape(tuple(s for s in x.shape if s != 1))
-    dims = tuple(d for d in dim if x.ndim and x.shape[d] == 1)
+        dims = tuple(i for i, s in enumerate(x.shape) if s == 1)
+    else:
+        dims = tuple(d for d in ((dim,) if type(dim) is int else dim) if x.ndim and x.shape[d] == 1)
     return xp.squeeze(x, axis=dims) if dims else x.view()
 
 
 @squeeze.parser
 def _(input, dim=None):
-    if dim is not None:
-        dim = tuple(wrap_dim(d, input.ndim) for d in (dim if isinstance(dim, (tuple, list))
-                                                      else (dim,)))  # fmt: skip
+    if isinstance(dim, (tuple, list)):
+        dim = dims_arg(dim, input.ndim) or ()
+    elif dim is not None:
+        dim = wrap_dim(dim, input.ndim)
     return (input,), {"dim": dim}
 
 
@@ -298,19 +522,27 @@ _slice_backward.defvjp(lambda grad, out, g, shape, dim, start, end, step: _slice
 @composite()
 def narrow(input, dim, start, length):
     """``input`` sliced to ``[start, start + length)`` along ``dim`` (a view)."""
+    if input.ndim == 0:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
     dim = wrap_dim(dim, input.ndim)
+    if length < 0:
+        raise RuntimeError("narrow(): length must be non-negative.")
     n = input.shape[dim]
     start = int(start)
+    if not -n <= start <= n:
+        raise IndexError(
+            f"start out of range (expected to be in range of [{-n}, {n}], but got {start})"
+        )
     if start < 0:
         start += n
-    if not 0 <= start <= n or length < 0 or start + length > n:
+    if start + length > n:
         raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({n}).")
     return _slice(input, dim=dim, start=start, end=start + length, step=1)
 
 
 @op(view=True, grad_name="SelectBackward0", onnx="Gather")
 def select(xp, x, *, dim, index):
-    return x[(slice(None),) * dim + (index,)]
+    return x[(slice(None),) * dim + (index, ...)]  # the Ellipsis keeps a 0-d result a view
 
 
 @select.parser
@@ -346,7 +578,7 @@ _select_backward.defvjp(lambda grad, out, g, shape, dim, index: select(grad, dim
 
 @op(view=True, multi=True)
 def unbind(xp, x, *, dim=0):
-    return tuple(x[(slice(None),) * dim + (i,)] for i in range(x.shape[dim]))
+    return tuple(x[(slice(None),) * dim + (i, ...)] for i in range(x.shape[dim]))
 
 
 @unbind.parser
@@ -354,9 +586,286 @@ def _(input, dim=0):
     return (input,), {"dim": wrap_dim(dim, input.ndim)}
 
 
-unbind.defvjp(lambda grad, out, x, dim=0: stack(grad, dim) if grad else x * 0)
+unbind.defvjp(lambda grad, out, x, dim=0: stack(_grads(grad), dim))
 unbind.samples = lambda rng: [((rng.uniform(size=(3, 4)),), {}),
                               ((rng.uniform(size=(3, 4)), 1), {})]  # fmt: skip
+
+
+# -- split ------------------------------------------------------------------------------------
+
+
+def _split_name(args, params):
+    return "SplitBackward0" if type(params["split_size"]) is int else "SplitWithSizesBackward0"
+
+
+def _split_samples(rng):
+    x = rng.uniform(size=(7, 4))
+    return [((x, 2), {}), ((x, 3, 1), {}), ((x, [3, 4]), {}), ((x, [1, 0, 3], -1), {})]
+
+
+@op(view=True, multi=True, grad_name=_split_name, onnx="Split", samples=_split_samples)
+def split(xp, x, *, split_size, dim=0):
+    """split(tensor, int or sizes, dim): views of consecutive pieces of ``dim``."""
+    out, start = [], 0
+    for n in _split_sizes(x.shape[dim], split_size):
+        out.append(x[(slice(None),) * dim + (slice(start, start + n),)])
+        start += n
+    return tuple(out)
+
+
+def _split_sizes(n, split_size):
+    if type(split_size) is not int:
+        return split_size
+    k = max(-(-n // split_size), 1) if split_size else 1
+    return [split_size] * (k - 1) + [n - split_size * (k - 1)]
+
+
+@split.parser
+def _(tensor, split_size_or_sections=None, dim=0, *, split_size=None):
+    if split_size_or_sections is None:
+        split_size_or_sections = split_size
+    if tensor.ndim == 0:
+        raise RuntimeError("split expects at least a 1-dimensional tensor")
+    dim = wrap_dim(dim, tensor.ndim)
+    n = tensor.shape[dim]
+    s = split_size_or_sections
+    if isinstance(s, (list, tuple)):
+        s = list(shape_arg((s,)))
+        for k in s:
+            if k < 0:
+                raise RuntimeError(
+                    f"split_with_sizes expects split_sizes have only non-negative entries, but "
+                    f"got split_sizes={s}"
+                )
+        if sum(s) != n:
+            raise RuntimeError(
+                f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size "
+                f"at dimension {dim}), but got split_sizes={s}"
+            )
+    else:
+        s = int(s)
+        if s < 0:
+            raise RuntimeError(f"split expects split_size be non-negative, but got split_size={s}")
+        if s == 0 and n != 0:
+            raise RuntimeError(
+                f"split_size can only be 0 if dimension size is 0, but got dimension size of {n}"
+            )
+    return (tensor,), {"split_size": s, "dim": dim}
+
+
+def _grads(grad):
+    """A multi-output node's gradients as a tuple (a one-output node passes just the tensor)."""
+    return grad if isinstance(grad, tuple) else (grad,)
+
+
+split.defvjp(lambda grad, out, x, split_size, dim=0: cat(_grads(grad), dim))
+
+
+@composite()
+def split_with_sizes(input, split_sizes, dim=0):
+    return split(input, list(split_sizes), dim)
+
+
+@composite()
+def chunk(input, chunks, dim=0):
+    """``chunks`` views of (nearly) equal size along ``dim``; fewer when the size runs out.
+
+    >>> [t.shape[0] for t in ember.zeros(5).chunk(3)]
+    [2, 2, 1]
+    """
+    if input.ndim == 0:
+        raise RuntimeError("chunk expects at least a 1-dimensional tensor")
+    if chunks <= 0:
+        raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
+    dim = wrap_dim(dim, input.ndim)
+    n = input.shape[dim]
+    if n == 0:  # zero-size chunks: split would keep only one
+        return split(input, [0] * chunks, dim)
+    return split(input, -(-n // chunks), dim)
+
+
+@composite()
+def tensor_split(input, indices_or_sections, dim=0):
+    """Slices of ``input`` along ``dim``: ``sections`` nearly equal ones, or cut at ``indices``.
+
+    >>> [t.tolist() for t in ember.arange(5).tensor_split([1, 3])]
+    [[0], [1, 2], [3, 4]]
+    """
+    if input.ndim == 0:
+        raise RuntimeError(
+            "tensor_split expected at least a 1-dimensional tensor, but got a tensor with 0 dims"
+        )
+    s = indices_or_sections
+    if isinstance(s, Tensor):
+        if s.dtype is not D.int64:
+            raise RuntimeError(
+                "tensor_split expected tensor_indices_or_sections to have dtype of long, but got "
+                f"{_tname(s.dtype)}"
+            )
+        if s.ndim > 1:
+            raise RuntimeError(
+                "tensor_split expected tensor_indices_or_sections to be a zero-dimensional or "
+                f"one-dimensional tensor, but got a tensor with {s.ndim} dims"
+            )
+        s = s.tolist()
+    dim = wrap_dim(dim, input.ndim)
+    n = input.shape[dim]
+    if isinstance(s, (list, tuple)):
+        bounds = [0] + [int(i) for i in s] + [n]
+    else:
+        if s <= 0:
+            raise RuntimeError(f"number of sections must be larger than 0, got {s}")
+        q, r = divmod(n, s)
+        bounds = [0]
+        for i in range(s):
+            bounds.append(bounds[-1] + q + (i < r))
+    out = []
+    for a, b in zip(bounds, bounds[1:]):
+        a, b = _clamp_index(a, n), _clamp_index(b, n)
+        out.append(_slice(input, dim=dim, start=a, end=max(a, b), step=1))
+    return tuple(out)
+
+
+def _clamp_index(i, n):
+    return min(max(i + n if i < 0 else i, 0), n)
+
+
+# -- diagonal / as_strided --------------------------------------------------------------------
+
+
+def _diagonal(xp, x, offset, dim1, dim2):
+    st = _estrides(x)
+    n1, n2 = x.shape[dim1], x.shape[dim2]
+    n = max(min(n1, n2 - offset) if offset >= 0 else min(n1 + offset, n2), 0)
+    start = 0 if n == 0 else offset * st[dim2] if offset >= 0 else -offset * st[dim1]
+    keep = [i for i in range(x.ndim) if i not in (dim1, dim2)]
+    shape = tuple(x.shape[i] for i in keep) + (n,)
+    strides = tuple(st[i] for i in keep) + (st[dim1] + st[dim2],)
+    return _strided(xp, _raw(xp, x, start), shape, strides)
+
+
+def _diagonal_samples(rng):
+    x = rng.uniform(size=(3, 4))
+    return [((x,), {}), ((x, 1), {}), ((x, -2), {}), ((rng.uniform(size=(2, 3, 4)), 0, 2, 1), {})]
+
+
+@op(view=True, samples=_diagonal_samples)
+def diagonal(xp, x, *, offset=0, dim1=0, dim2=1):
+    """diagonal(input, offset, dim1, dim2): a view; dims dim1 and dim2 become the last one.
+
+    >>> ember.arange(6).view(2, 3).diagonal(1).tolist()
+    [1, 5]
+    """
+    return _diagonal(xp, x, offset, dim1, dim2)
+
+
+@diagonal.parser
+def _(input, offset=0, dim1=0, dim2=1):
+    d1, d2 = wrap_dim(dim1, input.ndim), wrap_dim(dim2, input.ndim)
+    if d1 == d2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    return (input,), {"offset": int(offset), "dim1": d1, "dim2": d2}
+
+
+@op(method=False, grad_name="DiagonalBackwardBackward0")
+def _diagonal_backward(xp, g, *, shape, offset, dim1, dim2):
+    out = xp.zeros(shape, dtype=g.dtype)
+    _diagonal(xp, out, offset, dim1, dim2)[...] = g
+    return out
+
+
+diagonal.defvjp(lambda grad, out, x, offset, dim1, dim2: _diagonal_backward(
+    grad, shape=x.shape, offset=offset, dim1=dim1, dim2=dim2))  # fmt: skip
+_diagonal_backward.defvjp(lambda grad, out, g, shape, offset, dim1, dim2: diagonal(
+    grad, offset, dim1, dim2))  # fmt: skip
+
+
+def _as_strided_samples(rng):
+    x = rng.uniform(size=(3, 4))
+    return [((x, (2, 2), (1, 2)), {}), ((x, (3, 3), (1, 1), 1), {}), ((x, (4,), (0,)), {})]
+
+
+@op(view=True, samples=_as_strided_samples)
+def as_strided(xp, x, *, size, stride, storage_offset, geom):
+    """as_strided(input, size, stride, storage_offset): a view of input's storage, offsets and
+    strides counted in elements from the storage's start (not from input's first element)."""
+    return _strided(xp, _raw(xp, x, storage_offset - geom[2]), size, stride)
+
+
+@as_strided.parser
+def _(input, size, stride, storage_offset=None):
+    size, stride = shape_arg((size,)), shape_arg((stride,))
+    if len(size) != len(stride):
+        raise RuntimeError("mismatch in length of strides and shape")
+    off = input.storage_offset() if storage_offset is None else int(storage_offset)
+    if off < 0:
+        raise RuntimeError(f"Tensor: invalid storage offset {off}")
+    if any(s < 0 for s in stride):
+        raise RuntimeError(
+            f"as_strided: Negative strides are not supported at the moment, got strides: "
+            f"{list(stride)}"
+        )
+    if any(n < 0 for n in size):
+        raise RuntimeError(
+            f"Storage size calculation overflowed with sizes={list(size)} and strides="
+            f"{list(stride)}"
+        )
+    base = input._base if input._base is not None else input
+    have = _extent(base.shape, base.stride(), 0)
+    need = _extent(size, stride, off)
+    if need > have:
+        it = input.element_size()
+        raise RuntimeError(
+            f"setStorage: sizes {list(size)}, strides {list(stride)}, storage offset {off}, and "
+            f"itemsize {it} requiring a storage size of {need * it} are out of bounds for "
+            f"storage of size {have * it}"
+        )
+    return (input,), {"size": size, "stride": stride, "storage_offset": off,
+                      "geom": input._geom()}  # fmt: skip
+
+
+def _extent(shape, strides, offset):
+    """Elements of storage a layout needs: one past its last element (0 when empty)."""
+    if 0 in shape:
+        return 0
+    return offset + 1 + sum((n - 1) * s for n, s in zip(shape, strides))
+
+
+@as_strided.vjp
+def _(grad, out, x, size, stride, storage_offset, geom):
+    # torch's as_strided_backward: scatter-add into the storage, read back with x's layout
+    return _restride(grad, src=(size, stride, storage_offset), dst=geom, mean_src=False,
+                     mean_dst=True)  # fmt: skip
+
+
+@op(method=False, grad_name="AsStridedBackwardBackward0")
+def _restride(xp, g, *, src, dst, mean_src, mean_dst):
+    """``g`` laid out as ``src`` (shape, strides, offset) in a zero storage (overlaps added), read
+    as ``dst``; ``mean_*`` divides by how often each storage element appears in that layout."""
+    ps, pd = _positions(xp, *src), _positions(xp, *dst)
+    lo = min(int(ps.min(initial=0)), int(pd.min(initial=0)))
+    ps, pd = ps - lo, pd - lo
+    n = max(int(ps.max(initial=0)), int(pd.max(initial=0))) + 1
+    if mean_src:
+        g = g / xp.bincount(ps.ravel(), minlength=n)[ps]
+    buf = xp.zeros(n, dtype=g.dtype)
+    xp.add.at(buf, ps.ravel(), g.ravel())
+    out = buf[pd]
+    if mean_dst:
+        out = out / xp.bincount(pd.ravel(), minlength=n)[pd]
+    return out.astype(g.dtype, copy=False)
+
+
+_restride.defvjp(lambda grad, out, g, src, dst, mean_src, mean_dst: _restride(
+    grad, src=dst, dst=src, mean_src=mean_dst, mean_dst=mean_src))  # fmt: skip
+
+
+def _positions(xp, shape, strides, offset):
+    """The storage index of every element of a strided layout."""
+    pos = xp.full(tuple(shape), offset, dtype=xp.int64)
+    for k, (n, s) in enumerate(zip(shape, strides)):
+        pos += (xp.arange(n, dtype=xp.int64) * s).reshape((n,) + (1,) * (len(shape) - k - 1))
+    return pos
 
 
 # -- joining ----------------------------------------------------------------------------------
@@ -367,21 +876,25 @@ def _cat_samples(rng):
     return [(([a, b],), {}), (([a, rng.uniform(size=(2, 5))], 1), {}), (([a],), {})]
 
 
+def _legacy_empty(x):
+    return x.ndim == 1 and x.shape[0] == 0
+
+
 @op(promote="common", onnx="Concat", samples=_cat_samples)
 def cat(xp, *xs, dim=0):
-    return xp.concatenate(xs, axis=dim)
+    # torch skips legacy empty 1-d tensors when joining (they still take part in promotion)
+    return xp.concatenate([x for x in xs if not _legacy_empty(x)] or xs[:1], axis=dim)
 
 
 @cat.parser
 def _(tensors, dim=0):
     tensors = tuple(tensors)
     if not tensors:
-        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
-    # torch skips legacy empty 1-d tensors when joining
-    full = [t for t in tensors if not (t.ndim == 1 and t.shape[0] == 0)] or list(tensors[:1])
-    ref = full[0]
+        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
+    full = [(i, t) for i, t in enumerate(tensors) if not _legacy_empty(t)] or [(0, tensors[0])]
+    ref = full[0][1]
     d = wrap_dim(dim, ref.ndim)
-    for i, t in enumerate(full):
+    for i, t in full:
         if t.ndim != ref.ndim:
             raise RuntimeError(
                 f"Tensors must have same number of dimensions: got {ref.ndim} and {t.ndim}"
@@ -392,13 +905,16 @@ def _(tensors, dim=0):
                     f"Sizes of tensors must match except in dimension {d}. Expected size "
                     f"{ref.shape[k]} but got size {t.shape[k]} for tensor number {i} in the list."
                 )
-    return tuple(full), {"dim": d}
+    return tensors, {"dim": d}
 
 
 @cat.vjp
 def _(grad, out, *xs, dim=0):
     res, start = [], 0
     for x in xs:
+        if _legacy_empty(x) and grad.ndim != 1:  # skipped in the forward: an empty gradient
+            res.append(_slice(grad.reshape(-1), dim=0, start=0, end=0, step=1))
+            continue
         n = x.shape[dim]
         res.append(_slice(grad, dim=dim, start=start, end=start + n, step=1))
         start += n
@@ -442,6 +958,206 @@ def _(tensors, dim=0):
 @stack.vjp
 def _(grad, out, *xs, dim=0):
     return tuple(grad.unbind(dim))
+
+
+def _tensor_list(name, tensors):
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError(f"{name} expects a non-empty TensorList")
+    return tensors
+
+
+@composite(method=False)
+def hstack(tensors):
+    """Tensors joined along dim 1 (dim 0 for 1-d ones).
+
+    >>> ember.hstack([ember.zeros(2), ember.ones(3)]).shape
+    ember.Size([5])
+    """
+    ts = atleast_1d(_tensor_list("hstack", tensors))
+    return cat(ts, 0 if ts[0].ndim == 1 else 1)
+
+
+@composite(method=False)
+def vstack(tensors):
+    """Tensors (made at least 2-d) joined along dim 0."""
+    return cat(atleast_2d(_tensor_list("vstack", tensors)), 0)
+
+
+row_stack = composite("row_stack", method=False)(vstack)
+
+
+@composite(method=False)
+def dstack(tensors):
+    """Tensors (made at least 3-d) joined along dim 2."""
+    return cat(atleast_3d(_tensor_list("dstack", tensors)), 2)
+
+
+@composite(method=False)
+def column_stack(tensors):
+    """Tensors joined as columns: 0-d and 1-d ones become (n, 1) columns first."""
+    ts = _tensor_list("column_stack", tensors)
+    return hstack([reshape(t, (t.numel(), 1)) if t.ndim <= 1 else t for t in ts])
+
+
+def _atleast(n, tensors):
+    one = len(tensors) == 1 and isinstance(tensors[0], Tensor)
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tensors[0]
+    out = []
+    for t in tensors:
+        if t.ndim == 0:
+            t = reshape(t, (1,) * n)
+        elif t.ndim == 1 and n >= 2:
+            t = unsqueeze(t, 0)
+            if n == 3:
+                t = unsqueeze(t, -1)
+        elif t.ndim == 2 and n == 3:
+            t = unsqueeze(t, -1)
+        out.append(t)
+    return out[0] if one else tuple(out)
+
+
+@composite(method=False)
+def atleast_1d(*tensors):
+    """The tensor (or each of several) with at least 1 dim; one already so is returned as is."""
+    return _atleast(1, tensors)
+
+
+@composite(method=False)
+def atleast_2d(*tensors):
+    """At least 2 dims: a 1-d tensor becomes a row (1, n)."""
+    return _atleast(2, tensors)
+
+
+@composite(method=False)
+def atleast_3d(*tensors):
+    """At least 3 dims: 1-d (n) becomes (1, n, 1), 2-d (m, n) becomes (m, n, 1)."""
+    return _atleast(3, tensors)
+
+
+# -- copies: flip, roll, repeat ---------------------------------------------------------------
+
+
+def _flip_samples(rng):
+    x = rng.uniform(size=(2, 3, 4))
+    return [((x, (0,)), {}), ((x, (0, 2)), {}), ((x, [-1]), {}), ((rng.uniform(size=()), ()), {})]
+
+
+@op(onnx=None, samples=_flip_samples)
+def flip(xp, x, *, dims):
+    """flip(input, dims): a copy with the order of elements along ``dims`` reversed."""
+    return xp.flip(x, dims).copy(order="K") if dims else x.copy(order="K")
+
+
+@flip.parser
+def _(input, *dims_, dims=None):
+    dims = shape_arg(dims_ if dims is None else (dims,))
+    d = tuple(wrap_dim(i, input.ndim) for i in dims)
+    if len(set(d)) != len(d):
+        raise RuntimeError(f"dim {d[0]} appears multiple times in the list of dims")
+    return (input,), {"dims": d if input.ndim else ()}
+
+
+flip.defvjp(lambda grad, out, x, dims: flip(grad, dims))
+
+
+@composite()
+def fliplr(input):
+    """Columns reversed (dim 1)."""
+    if input.ndim < 2:
+        raise RuntimeError("Input must be >= 2-d.")
+    return flip(input, (1,))
+
+
+@composite()
+def flipud(input):
+    """Rows reversed (dim 0)."""
+    if input.ndim < 1:
+        raise RuntimeError("Input must be >= 1-d.")
+    return flip(input, (0,))
+
+
+def _roll_samples(rng):
+    x = rng.uniform(size=(3, 4))
+    return [((x, 1), {}), ((x, -2, 1), {}), ((x, (1, 5), (0, 1)), {})]
+
+
+@op(samples=_roll_samples)
+def roll(xp, x, *, shifts, dims):
+    """roll(input, shifts, dims): elements shifted cyclically along ``dims`` (the flattened
+    tensor when no dims are given), as a contiguous copy."""
+    if dims is None:
+        return xp.roll(x, shifts[0])
+    return _c_order(xp.roll(x, shifts, dims))
+
+
+@roll.parser
+def _(input, shifts, dims=None):
+    shifts = shape_arg((shifts,))
+    if dims is not None:
+        dims = shape_arg((dims,))
+    if not shifts:
+        raise RuntimeError("`shifts` required")
+    if dims is None or not dims:
+        if len(shifts) != 1:
+            raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:0")
+        return (input,), {"shifts": shifts, "dims": None}
+    if len(shifts) != len(dims):
+        raise RuntimeError(
+            f"shifts and dimensions must align. shifts: {len(shifts)}, dims:{len(dims)}"
+        )
+    return (input,), {"shifts": shifts, "dims": tuple(wrap_dim(d, input.ndim) for d in dims)}
+
+
+roll.defvjp(lambda grad, out, x, shifts, dims: roll(grad, [-s for s in shifts], dims))
+
+
+def _repeat_samples(rng):
+    x = rng.uniform(size=(2, 3))
+    return [((x, 2, 1), {}), ((x, (2, 1, 3)), {}), ((rng.uniform(size=()), 3), {})]
+
+
+@op(onnx="Tile", samples=_repeat_samples)
+def repeat(xp, x, *, repeats):
+    """repeat(*repeats): the tensor tiled ``repeats[i]`` times along dim i (a copy); extra leading
+    repeats add dims."""
+    return _c_order(xp.tile(x, repeats))
+
+
+@repeat.parser
+def _(input, *repeats_, repeats=None):
+    repeats = repeats_ if repeats is None else (repeats,)
+    if not repeats:
+        raise TypeError('repeat() missing 1 required positional arguments: "repeats"')
+    reps = shape_arg(repeats)
+    if len(reps) < input.ndim:
+        raise RuntimeError(
+            "Number of dimensions of repeat dims can not be smaller than number of dimensions of "
+            "tensor"
+        )
+    shape = (1,) * (len(reps) - input.ndim) + tuple(input.shape)
+    out = [r * n for r, n in zip(reps, shape)]
+    for r, n in zip(reps, out):
+        if r < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {n}: {out}")
+    return (input,), {"repeats": reps}
+
+
+@repeat.vjp
+def _(grad, out, x, repeats):
+    # (r0*s0, r1*s1, ...) -> (r0, s0, r1, s1, ...), summed over the r axes
+    shape = (1,) * (len(repeats) - x.ndim) + tuple(x.shape)
+    split = [v for r, n in zip(repeats, shape) for v in (r, n)]
+    g = grad.reshape(split).sum(dim=tuple(range(0, len(split), 2)))
+    return g.reshape(x.shape)
+
+
+@composite()
+def tile(input, dims):
+    """As ``repeat``, with ``dims`` padded by leading 1s to the tensor's number of dims."""
+    dims = shape_arg((dims,))
+    return repeat(input, (1,) * (input.ndim - len(dims)) + dims)
 
 
 # -- memory -----------------------------------------------------------------------------------
