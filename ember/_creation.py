@@ -16,7 +16,7 @@ import numpy as np
 from . import _dtype as D
 from ._device import CPU, canonical, get_xp
 from ._generator import numpy_rng
-from ._tensor import Tensor
+from ._tensor import Tensor, _c_strides
 from .autograd.grad_mode import STATE
 
 __all__ = [
@@ -28,6 +28,8 @@ __all__ = [
 
 def _finish(arr, device, requires_grad, out=None) -> Tensor:
     dev = canonical(device) if device is not None else CPU
+    if arr.size == 0 and arr.ndim > 1 and not any(arr.strides):
+        arr = _empty_as(arr, arr.dtype, np)  # torch's strides, so views of it stride as torch's
     if dev is not CPU:
         arr = get_xp(dev).asarray(arr)
     if out is not None:
@@ -303,6 +305,8 @@ def _from_python(data, dtype):
         raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
     sizes = _shape_of(data)
     target = dtype if dtype is not None else _infer(data)
+    if 0 in sizes:  # torch stores nothing, so it checks nothing
+        return np.zeros(sizes, dtype=D.to_numpy_dtype(target))
     if _check(data, sizes, 0, target):
         data = _unpack(data)
     npd = D.to_numpy_dtype(target)
@@ -374,8 +378,8 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
     dtype = _dtype_arg(dtype)
     if isinstance(data, Tensor):
         warnings.warn(
-            "To copy construct from a tensor, it is recommended to use sourceTensor.clone()."
-            "detach() or sourceTensor.clone().detach().requires_grad_(True), rather than "
+            "To copy construct from a tensor, it is recommended to use sourceTensor.detach()."
+            "clone() or sourceTensor.detach().clone().requires_grad_(True), rather than "
             "ember.tensor(sourceTensor).",
             UserWarning,
             stacklevel=2,
@@ -491,8 +495,8 @@ def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False) -> Tensor:
 def _filled(fill, shape, dt, device, requires_grad, out=None, like=None):
     npd = D.to_numpy_dtype(dt)
     xp = get_xp(canonical(device)) if device is not None else np
-    if like is not None and not like.flags.c_contiguous and _dense(like):
-        arr = xp.empty_like(like, dtype=npd, order="K")  # torch keeps a dense input's layout
+    if _keeps_layout(like):
+        arr = _empty_as(like, npd, xp)
         if fill is not None:
             arr.fill(fill)
     elif fill is None:
@@ -504,15 +508,39 @@ def _filled(fill, shape, dt, device, requires_grad, out=None, like=None):
     return _finish(arr, device, requires_grad, out)
 
 
-def _dense(a) -> bool:
-    """Whether the array's elements fill its memory with no gaps or overlaps."""
-    dims = sorted((abs(s), n) for s, n in zip(a.strides, a.shape) if n != 1)
-    expected = a.itemsize
+def _keeps_layout(like) -> bool:
+    """Whether a *_like result copies ``like``'s strides: torch does so for a dense input (its
+    elements fill its memory with no gaps or overlaps) that is not plainly contiguous."""
+    if like is None or like.flags.c_contiguous and like.size:
+        return False
+    if like.size == 0:
+        return any(like.strides)
+    dims = sorted((abs(s), n) for s, n in zip(like.strides, like.shape) if n != 1)
+    expected = like.itemsize
     for s, n in dims:
         if s != expected:
             return False
         expected *= n
     return True
+
+
+def _empty_as(like, npd, xp):
+    """An uninitialized array with ``like``'s shape and strides (in elements)."""
+    if like.size == 0:  # NumPy gives new empty arrays zero strides: set torch's
+        st = [s // like.itemsize for s in like.strides] if any(like.strides) else _c_strides(
+            like.shape)  # fmt: skip
+        st = tuple(s * npd.itemsize for s in st)
+        return xp.lib.stride_tricks.as_strided(xp.empty(0, npd), like.shape, st)
+    return xp.empty_like(like, dtype=npd, order="K")
+
+
+def _like_random(t, like):
+    """A *_like random result with ``like``'s layout where torch keeps it."""
+    if _keeps_layout(like):
+        arr = _empty_as(like, t._data.dtype, np)
+        arr[...] = t._data
+        t._data = arr
+    return t
 
 
 def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False) -> Tensor:
@@ -912,17 +940,17 @@ def randint(*args, low=None, high=None, size=None, generator=None, out=None, dty
 def rand_like(input, *, generator=None, dtype=None, layout=None, device=None,
               requires_grad=False, memory_format=None) -> Tensor:  # fmt: skip
     """Uniform [0, 1) samples shaped like ``input``."""
-    dt, dev, _ = _like(input, dtype, device, memory_format)
-    return rand(input.shape, generator=generator, dtype=dt, device=dev,
-                requires_grad=requires_grad)  # fmt: skip
+    dt, dev, like = _like(input, dtype, device, memory_format)
+    return _like_random(rand(input.shape, generator=generator, dtype=dt, device=dev,
+                             requires_grad=requires_grad), like)  # fmt: skip
 
 
 def randn_like(input, *, generator=None, dtype=None, layout=None, device=None,
                requires_grad=False, memory_format=None) -> Tensor:  # fmt: skip
     """Standard normal samples shaped like ``input``."""
-    dt, dev, _ = _like(input, dtype, device, memory_format)
-    return randn(input.shape, generator=generator, dtype=dt, device=dev,
-                 requires_grad=requires_grad)  # fmt: skip
+    dt, dev, like = _like(input, dtype, device, memory_format)
+    return _like_random(randn(input.shape, generator=generator, dtype=dt, device=dev,
+                              requires_grad=requires_grad), like)  # fmt: skip
 
 
 def randint_like(input, low=0, high=None, *, generator=None, dtype=None, layout=None,
@@ -931,6 +959,6 @@ def randint_like(input, low=0, high=None, *, generator=None, dtype=None, layout=
     or ``randint_like(x, low, high)``."""
     if high is None:
         low, high = 0, low
-    dt, dev, _ = _like(input, dtype, device, memory_format)
-    return randint(low, high, input.shape, generator=generator, dtype=dt, device=dev,
-                   requires_grad=requires_grad)  # fmt: skip
+    dt, dev, like = _like(input, dtype, device, memory_format)
+    return _like_random(randint(low, high, input.shape, generator=generator, dtype=dt,
+                                device=dev, requires_grad=requires_grad), like)  # fmt: skip

@@ -270,13 +270,13 @@ def can_cast(from_: dtype, to: dtype) -> bool:
 
 
 def _number_dtype(a):
+    if isinstance(a, (bool, int, float, complex)):  # np.float64 and np.complex128 are, too
+        return scalar_dtype(a)
     if isinstance(a, np.generic):
-        # as torch: a NumPy integer counts as a Python int, any other NumPy number as a float
+        # as torch: other NumPy integers count as ints, any other NumPy number as a float
         if a.dtype.kind in "iu":
             return int64
         return _default_dtype if a.dtype.kind in "bfc" else None
-    if isinstance(a, (bool, int, float, complex)):
-        return scalar_dtype(a)
     return None
 
 

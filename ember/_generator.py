@@ -36,9 +36,9 @@ class Generator:
 
     def manual_seed(self, seed) -> Generator:
         """Reseed; any int in [-2**63, 2**64) (negative ones wrap, as in torch). Returns self."""
-        if isinstance(seed, np.integer):
-            seed = int(seed)
         if not isinstance(seed, int):
+            if isinstance(seed, np.generic):
+                raise TypeError("an integer is required")
             raise RuntimeError(f"manual_seed expected a long, but got {type(seed).__name__}")
         if not -(2**63) <= seed < 2**64:
             raise ValueError("Overflow when unpacking long long")

@@ -109,6 +109,7 @@ class Tensor:
     _hooks = None
     _accum = None
     _is_inference = False
+    _multi_view = False  # an output of unbind/split: in-place changes are refused under grad
     _device = CPU
     __array_priority__ = 1000  # numpy scalars defer to our reflected operators
 

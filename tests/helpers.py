@@ -286,14 +286,14 @@ def _numeric_jacobian(f, args, eps):
         if not _is_float(a):
             continue
         cols = np.zeros((base.size, a.size))
-        flat = a.reshape(-1)
-        for j in range(a.size):
-            v = flat[j]
-            flat[j] = v + eps
+        # index in place (a reshape of a non-contiguous input would perturb a copy)
+        for j, idx in enumerate(np.ndindex(a.shape)):
+            v = a[idx]
+            a[idx] = v + eps
             hi = np.concatenate(f(args) or [np.zeros(0)])
-            flat[j] = v - eps
+            a[idx] = v - eps
             lo = np.concatenate(f(args) or [np.zeros(0)])
-            flat[j] = v
+            a[idx] = v
             cols[:, j] = (hi - lo) / (2 * eps)
         jac.append(cols)
     return jac

@@ -86,9 +86,12 @@ def test_tutorial_dag_q():
         b = lib.tensor([6.0, 4.0], requires_grad=True)
         q = 3 * a**3 - b**2
         q.backward(gradient=lib.tensor([1.0, 1.0]))
-        return a.grad, b.grad, q.grad_fn.name(), [
-            (n.name() if n is not None else None, i) for n, i in q.grad_fn.next_functions
-        ]
+        return (
+            a.grad,
+            b.grad,
+            q.grad_fn.name(),
+            [(n.name() if n is not None else None, i) for n, i in q.grad_fn.next_functions],
+        )
 
     (ta, tb, tn, tnf), (ea, eb, en, enf) = both(f)
     close(ta, ea)
@@ -512,3 +515,21 @@ def test_requires_grad_rules():
         return y.requires_grad, y.is_leaf, x.is_leaf, (x > 0).requires_grad
 
     assert both(f)[0] == both(f)[1]
+
+
+def test_inplace_on_multi_output_view_raises():
+    for f in (lambda y: y.unbind(0)[1], lambda y: y.split(2)[0], lambda y: y.chunk(2)[1]):
+
+        def g(lib):
+            y = lib.ones(4, 2, requires_grad=True) * 1
+            f(y).mul_(2)
+
+        errs = same_error(g)
+        assert str(errs[1]).split(" is a view")[0] == str(errs[0]).split(" is a view")[0]
+
+    def h(lib):  # allowed without grad
+        a = lib.ones(4).split(2)[0]
+        a.mul_(2)
+        return a
+
+    close(*both(h))

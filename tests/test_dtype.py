@@ -113,8 +113,10 @@ _GAPS = [
     ("add", "dim", "bfloat16", "scalar", 2.5),
     ("mul", "zero", "bfloat16", "scalar", 2.5),
     ("numpy_scalar", "dim", "int32", "np", "bool_"),
-    ("numpy_scalar", "dim", "float32", "np", "float64"),
-    ("numpy_scalar", "dim", "int32", "np", "int64"),
+    ("numpy_scalar", "dim", "int32", "np", "complex64"),
+    ("numpy_scalar", "dim", "int32", "np", "bool_"),
+    ("numpy_scalar", "dim", "int32", "np", "complex64"),
+    ("numpy_scalar", "zero", "bfloat16", "np", "float64"),
 ]
 
 
@@ -131,6 +133,32 @@ def test_known_gaps(gap):
             b = db if kb == "scalar" else lib.ones(2, dtype=getattr(lib, db))
         outs.append(_outcome(lambda: OPS[op](lib, a, b)))  # noqa: B023 - called at once
     assert outs[1] == outs[0], f"{outs[1]} != torch {outs[0]}"
+
+
+NUMPY_SCALARS = (np.float64(2.5), np.float32(2.5), np.float16(2), np.int64(3), np.int8(3),
+                 np.uint8(3), np.complex128(1j), np.complex64(1), np.bool_(True))  # fmt: skip
+
+
+@pytest.mark.parametrize("op", ["mul", "radd", "div", "eq", "result_type"])
+def test_numpy_scalar_operands(op):
+    """NumPy scalars promote like the Python number of their kind (a weak scalar)."""
+    fns = {"mul": lambda t, s: t * s, "radd": lambda t, s: s + t, "div": lambda t, s: t / s,
+           "eq": lambda t, s: t == s, "result_type": lambda t, s: type(t).__module__ == "torch"
+           and torch.result_type(t, s) or ember.result_type(t, s)}  # fmt: skip
+    bad = []
+    for name, s, shape in itertools.product(NAMES, NUMPY_SCALARS, [(2,), ()]):
+        t = torch.ones(shape, dtype=getattr(torch, name))
+        e = ember.ones(shape, dtype=getattr(ember, name))
+        if torch.complex32 in (torch.result_type(t, s), torch.result_type(t, 1j)):
+            continue  # no complex32 in ember
+        weak = isinstance(s, (float, complex)) or s.dtype.kind in "iu"  # torch: a float else
+        if op != "result_type" and (not weak or name == "bfloat16" and s.dtype.kind in "fc"):
+            continue  # known gaps: see test_known_gaps
+        want = _outcome(lambda: fns[op](t, s))  # noqa: B023 - called at once
+        got = _outcome(lambda: fns[op](e, s))  # noqa: B023
+        if got != want:
+            bad.append(f"{op}({name}{list(shape)}, {s!r}): {got} != torch {want}")
+    assert not bad, bad
 
 
 def test_result_type_scalars_and_errors():

@@ -110,7 +110,7 @@ METADATA = ["stride()", "storage_offset()", "is_contiguous()", "shape", "size()"
 def test_view_metadata(view):
     """The same view made in both libraries has torch's strides, offset and contiguity."""
     for attr in METADATA:
-        same(lambda L: eval(f"v.{attr}", {"v": VIEWS[view](L.arange(24.0).reshape(2, 3, 4))}))
+        same(lambda L: eval(f"v.{attr}", {"v": VIEWS[view](L.arange(24.0).reshape(2, 3, 4))}))  # noqa: B023
 
 
 @pytest.mark.parametrize("view", VIEWS)

@@ -507,7 +507,7 @@ def _compare(name, ufunc, onnx):
         return getattr(xp, ufunc)(x, y)
 
     fwd.__name__ = name
-    return op(name, promote="common", inplace=True, differentiable=False, onnx=onnx,
+    return op(name, promote="common", inplace="cast", differentiable=False, onnx=onnx,
               samples=concat(compare(), integers(-2, 3), booleans()))(fwd)  # fmt: skip
 
 
@@ -534,7 +534,7 @@ def _logic(name, ufunc, nin):
     samples = concat(
         booleans(nin, scalar=False), integers(-1, 2, scalars=(), unary=nin == 1), _mixed_logic(nin)
     )
-    return op(name, inplace=True, differentiable=False, samples=samples)(fwd)
+    return op(name, inplace="cast", differentiable=False, samples=samples)(fwd)
 
 
 def _mixed_logic(nin):

@@ -504,7 +504,7 @@ def _out_of_bounds(used, shape, b):
     # torch walks the broadcast index positions in order and reports the first bad one
     xp = xp_of(used[0][1])
     bads = [xp.broadcast_to((a < -shape[d]) | (a >= shape[d]), b).ravel() for d, a in used]
-    first = int(xp.argmax(sum(bad.astype(np.int8) for bad in bads)))
+    first = int(xp.argmax(sum(bad.astype(np.int8) for bad in bads) > 0))
     for k, ((d, a), bad) in enumerate(zip(used, bads)):
         if bool(bad[first]):
             v = int(xp.broadcast_to(a, b).ravel()[first])

@@ -9,29 +9,58 @@ import numpy as np
 from .._tensor import Tensor
 from . import elementwise as E
 
-_SCALARS = (numbers.Number, np.generic)
+_OPERANDS = (Tensor, numbers.Number, np.generic)
 
 
-def _ok(other) -> bool:
-    return isinstance(other, (Tensor,) + _SCALARS)
+def _operand(other):
+    """``other`` as an operand: tensors and numbers as they are, NumPy arrays as tensors
+    (torch converts them), anything else None (the operator returns NotImplemented)."""
+    if isinstance(other, _OPERANDS):
+        return other
+    if isinstance(other, np.ndarray):
+        from .._creation import as_tensor
+
+        return as_tensor(other)
+    return None
 
 
 def _binary(fn, reflected=False):
     if reflected:
 
         def method(self, other):
-            if not _ok(other):
-                return NotImplemented
+            if type(other) is not Tensor:
+                other = _operand(other)
+                if other is None:
+                    return NotImplemented
             return fn(other, self)
 
     else:
 
         def method(self, other):
-            if not _ok(other):
-                return NotImplemented
+            if type(other) is not Tensor:
+                other = _operand(other)
+                if other is None:
+                    return NotImplemented
             return fn(self, other)
 
     return method
+
+
+def _tensor_only(fn, reflected=False):
+    def method(self, other):
+        if not isinstance(other, Tensor):
+            return NotImplemented
+        return fn(other, self) if reflected else fn(self, other)
+
+    return method
+
+
+def _invert(self):
+    if self.dtype.category > 1:
+        raise TypeError(
+            "~ (operator.invert) is only implemented on integer and Boolean-type tensors"
+        )
+    return E.bitwise_not(self)
 
 
 def _inplace(name):
@@ -42,19 +71,22 @@ def _inplace(name):
 
 
 def _rtruediv(self, other):
-    if not _ok(other):
+    other = _operand(other)
+    if other is None:
         return NotImplemented
     return E.reciprocal(self) * other  # torch's __rdiv__: grad_fn is MulBackward0
 
 
 def _rsub(self, other):
-    if not _ok(other):
+    other = _operand(other)
+    if other is None:
         return NotImplemented
     return E.rsub(self, other)
 
 
 def _rpow(self, other):
-    if not _ok(other):
+    other = _operand(other)
+    if other is None:
         return NotImplemented
     return E.pow(other, self)
 
@@ -83,8 +115,8 @@ def install(T) -> None:
     T.__pow__ = _binary(E.pow)
     T.__rpow__ = _rpow
     T.__ipow__ = _inplace("pow_")
-    T.__matmul__ = _binary(linalg.matmul)
-    T.__rmatmul__ = _binary(linalg.matmul, reflected=True)
+    T.__matmul__ = _tensor_only(linalg.matmul)
+    T.__rmatmul__ = _tensor_only(linalg.matmul, reflected=True)
     T.__and__ = _binary(E.bitwise_and)
     T.__rand__ = _binary(E.bitwise_and, reflected=True)
     T.__iand__ = _inplace("bitwise_and_")
@@ -96,6 +128,10 @@ def install(T) -> None:
     T.__ixor__ = _inplace("bitwise_xor_")
     T.__lshift__ = _binary(E.bitwise_left_shift)
     T.__rshift__ = _binary(E.bitwise_right_shift)
+    T.__rlshift__ = _binary(E.bitwise_left_shift, reflected=True)
+    T.__rrshift__ = _binary(E.bitwise_right_shift, reflected=True)
+    T.__ilshift__ = _inplace("bitwise_left_shift_")
+    T.__irshift__ = _inplace("bitwise_right_shift_")
     T.__eq__ = _binary(E.eq)
     T.__ne__ = _binary(E.ne)
     T.__lt__ = _binary(E.lt)
@@ -104,6 +140,6 @@ def install(T) -> None:
     T.__ge__ = _binary(E.ge)
     T.__neg__ = E.neg
     T.__abs__ = E.abs
-    T.__invert__ = E.bitwise_not
+    T.__invert__ = _invert
     T.__pos__ = lambda self: self
     T.__hash__ = object.__hash__

@@ -231,7 +231,8 @@ def op(name=None, *, promote=None, view=False, inplace=False, method=True, grad_
     promote: None (dtypes pass through), "common" (torch's result_type of the inputs),
     "float" (as common, then integers and bool become the default float dtype).
     view: the output is a view of input 0 (shares memory and version counter).
-    inplace: ``Tensor.<name>_`` exists.  grad_name: str or ``f(args, params) -> str``.
+    inplace: ``Tensor.<name>_`` exists; "cast" when it writes into any dtype (comparisons).
+    grad_name: str or ``f(args, params) -> str``.
     """
 
     def wrap(fn):
@@ -329,6 +330,8 @@ def _unwrap(op, args, params):
                     if type(a) in (list, tuple) and a and isinstance(a[0], Tensor):
                         arrays[i] = type(a)(x._data if isinstance(x, Tensor) else x for x in a)
                     continue
+                if isinstance(a, np.generic):
+                    arrays[i] = a.item()  # a NumPy scalar is a Python number to torch
             if c > scat:
                 scat = c
     if dev is None:
@@ -345,6 +348,8 @@ def _unwrap(op, args, params):
         npdt = D.to_numpy_dtype(_promoted(args, pa))
     if mode == "float" and npdt.kind in "biu":
         npdt = D.to_numpy_dtype(D.get_default_dtype())
+    elif scat == 1 and npdt.kind in "iu":
+        _wrap_ints(arrays, npdt)
     if not same or npdt != first:
         for i, a in enumerate(arrays):
             if (pa is None or i in pa) and hasattr(a, "dtype") and a.dtype != npdt:
@@ -353,6 +358,18 @@ def _unwrap(op, args, params):
 
 
 _CAT = {"b": 0, "i": 1, "u": 1, "f": 2, "V": 2, "c": 3}
+_INT_RANGE: dict = {}
+
+
+def _wrap_ints(arrays, npdt):
+    """Python ints outside the integer dtype computed in wrap around, as in torch's C casts."""
+    lo_hi = _INT_RANGE.get(npdt)
+    if lo_hi is None:
+        info = np.iinfo(npdt)
+        lo_hi = _INT_RANGE[npdt] = (int(info.min), int(info.max))
+    for i, a in enumerate(arrays):
+        if type(a) is int and not lo_hi[0] <= a <= lo_hi[1]:
+            arrays[i] = np.array(a % 2**64, dtype=np.uint64).astype(npdt)[()]
 
 
 def apply(op, args, params):
@@ -374,6 +391,8 @@ def apply(op, args, params):
     if op.view:
         for o in outs:
             _mark_view(o, args[0])
+            if op.multi:
+                o._multi_view = True
     if needs_grad and STATE.grad and op.differentiable:
         _record(op, args, params, outs)
     elif STATE.inference:
@@ -475,6 +494,13 @@ def _record(op, args, params, outs):
 
 def _check_inplace_leaf(t):
     if STATE.grad:
+        if t._multi_view and t._requires_grad:
+            raise RuntimeError(
+                f"Output {t._output_nr} of {t._grad_fn._display_name().replace('Backward0', '')} "
+                "is a view and is being modified inplace. This view is the output of a function "
+                "that returns multiple views. Such functions do not allow the output views to be "
+                "modified inplace. You should replace the inplace operation by an out-of-place one."
+            )
         if t._grad_fn is None and t._requires_grad and t._base is None:
             raise RuntimeError(
                 "a leaf Variable that requires grad is being used in an in-place operation."
@@ -497,7 +523,7 @@ def apply_inplace(op, args, params):
             "https://github.com/pytorch/rfcs/pull/17 for more details."
         )
     arrays, dev, needs_grad, npdt = _unwrap(op, args, params)
-    dt = None if npdt is None else D.from_numpy_dtype(npdt)
+    dt = None if npdt is None or op.inplace == "cast" else D.from_numpy_dtype(npdt)
     if dt is not None and not D.can_cast(dt, self.dtype):
         raise RuntimeError(
             f"result type {_tname(dt)} can't be cast to the desired output type "
@@ -505,7 +531,7 @@ def apply_inplace(op, args, params):
         )
     xp = np if dev is CPU else get_xp(dev)
     out = op.forward(xp, *arrays, **params)
-    if dt is None and out.dtype != self._data.dtype:
+    if dt is None and out.dtype != self._data.dtype and op.inplace != "cast":
         raise RuntimeError(
             f"Bad in-place call: input tensor dtype {_CPU_NAME.get(self._data.dtype.name)} and "
             f"output tensor dtype {_CPU_NAME.get(out.dtype.name)} should match"
