@@ -405,8 +405,8 @@ def as_tensor(data, dtype=None, device=None) -> Tensor:
     """``data`` as a tensor, sharing memory with a NumPy array or tensor when dtype and device
     allow (then writes through either are seen by both); otherwise like ``tensor``.
 
-    >>> a = np.zeros(2); ember.as_tensor(a)[0] = 1; a
-    array([1., 0.])
+    >>> a = np.zeros(2); _ = ember.as_tensor(a).add_(1); a
+    array([1., 1.])
     """
     dtype = _dtype_arg(dtype)
     if isinstance(data, Tensor):
@@ -460,8 +460,8 @@ def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False) -> 
 def from_numpy(ndarray: np.ndarray) -> Tensor:
     """A tensor sharing memory with ``ndarray``: writes through either are seen by both.
 
-    >>> a = np.arange(3); t = ember.from_numpy(a); t[0] = 7; a
-    array([7, 1, 2])
+    >>> a = np.arange(3); _ = ember.from_numpy(a).mul_(2); a
+    array([0, 2, 4])
     """
     if not isinstance(ndarray, np.ndarray):
         t = type(ndarray)

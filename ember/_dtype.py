@@ -148,6 +148,7 @@ def set_default_dtype(d: dtype) -> None:
 
     >>> set_default_dtype(float64); get_default_dtype()
     ember.float64
+    >>> set_default_dtype(float32)
     """
     global _default_dtype
     if not isinstance(d, dtype):

@@ -520,7 +520,7 @@ def test_requires_grad_rules():
 def test_inplace_on_multi_output_view_raises():
     for f in (lambda y: y.unbind(0)[1], lambda y: y.split(2)[0], lambda y: y.chunk(2)[1]):
 
-        def g(lib):
+        def g(lib, f=f):
             y = lib.ones(4, 2, requires_grad=True) * 1
             f(y).mul_(2)
 

@@ -165,10 +165,24 @@ class SavedMeta:
     """What is kept of an input whose rule reads only its metadata (``x.shape``): the shape,
     dtype and device, not the values, so its memory is freed and in-place changes are fine."""
 
-    __slots__ = ("_shape", "_np", "device")
+    __slots__ = ("_shape", "_np", "device", "_strides")
 
     def __init__(self, t):
-        self._shape, self._np, self.device = t._data.shape, t._data.dtype, t._device
+        a = t._data
+        self._shape, self._np, self.device = a.shape, a.dtype, t._device
+        self._strides = None if a.flags.c_contiguous else a.strides
+
+    def stride(self, d=None):
+        if self._strides is None:
+            from .._tensor import _c_strides
+
+            st = _c_strides(self._shape)
+        else:
+            st = tuple(s // self._np.itemsize for s in self._strides)
+        return st if d is None else st[d]
+
+    def is_contiguous(self) -> bool:
+        return self._strides is None
 
     @property
     def shape(self):

@@ -503,7 +503,12 @@ minimum.defvjp(
 
 
 def _compare(name, ufunc, onnx):
+    ordered = name not in ("eq", "ne")
+
     def fwd(xp, x, y):
+        if ordered and (x.dtype.kind == "c" or getattr(y, "dtype", x.dtype).kind == "c"):
+            kind = x.dtype if x.dtype.kind == "c" else y.dtype
+            raise NotImplementedError(f"\"{name}_cpu\" not implemented for '{_torch_name(kind)}'")
         return getattr(xp, ufunc)(x, y)
 
     fwd.__name__ = name

@@ -189,12 +189,21 @@ def _(input, other):
     return (input, other), {"path": _matmul_path(input, other)}
 
 
+def _in_layout(a, b, strides):
+    """``a @ b`` laid out like the input it is the gradient of: for a transposed weight
+    (``x @ W.t()``) compute ``(b.mT @ a.mT).mT``, so that the gradient of ``W`` arrives
+    contiguous (as torch's mm backward does) and its accumulation need not copy it."""
+    if len(strides) == 2 and strides[0] == 1 and strides[1] != 1:
+        return (b.mT @ a.mT).mT
+    return a @ b
+
+
 def _matmul_grad_x(grad, out, x, y, path=None):
     if y.ndim == 1:
         return grad * y if x.ndim == 1 else grad.unsqueeze(-1) * y
     if x.ndim == 1:
         return (grad.unsqueeze(-2) @ y.mT).squeeze(-2)
-    return grad @ y.mT
+    return _in_layout(grad, y.mT, x.stride())
 
 
 def _matmul_grad_y(grad, out, x, y, path=None):
@@ -202,7 +211,7 @@ def _matmul_grad_y(grad, out, x, y, path=None):
         return grad * x if y.ndim == 1 else x.unsqueeze(-1) * grad.unsqueeze(-2)
     if y.ndim == 1:
         return (x.mT @ grad.unsqueeze(-1)).squeeze(-1)
-    return x.mT @ grad
+    return _in_layout(x.mT, grad, y.stride())
 
 
 matmul.defvjp(_matmul_grad_x, _matmul_grad_y)
@@ -229,7 +238,10 @@ def _(input, mat2):
     return (input, mat2), {}
 
 
-mm.defvjp(lambda grad, out, x, y: grad @ y.mT, lambda grad, out, x, y: x.mT @ grad)
+mm.defvjp(
+    lambda grad, out, x, y: _in_layout(grad, y.mT, x.stride()),
+    lambda grad, out, x, y: _in_layout(x.mT, grad, y.stride()),
+)
 
 
 @op(
@@ -252,7 +264,10 @@ def _(input, mat2):
     return (input, mat2), {}
 
 
-bmm.defvjp(lambda grad, out, x, y: grad @ y.mT, lambda grad, out, x, y: x.mT @ grad)
+bmm.defvjp(
+    lambda grad, out, x, y: _in_layout(grad, y.mT, x.stride()),
+    lambda grad, out, x, y: _in_layout(x.mT, grad, y.stride()),
+)
 
 
 @op(samples=lambda rng: [((rng.uniform(size=(4,)), rng.uniform(size=(4,))), {})])

@@ -187,7 +187,7 @@ def _no_grad_rule(grad, out, *args, **params):
 
 _META_ATTRS = frozenset(
     {"shape", "ndim", "dtype", "device", "numel", "size", "dim", "is_complex",
-     "is_floating_point"}
+     "is_floating_point", "stride", "is_contiguous"}
 )  # fmt: skip
 
 
@@ -251,13 +251,26 @@ _SCALAR_CAT = {bool: 0, int: 1, float: 2, complex: 3}
 _NO_EDGE = (None, 0)
 
 
-def _scalar_cat(a):
-    """The promotion category of a non-tensor input (Python or NumPy number), or None."""
-    c = _SCALAR_CAT.get(type(a))
-    if c is None and isinstance(a, (np.generic, bool, int, float, complex)):
-        c = 0 if isinstance(a, (bool, np.bool_)) else 1 if isinstance(a, (int, np.integer)) \
-            else 3 if isinstance(a, (complex, np.complexfloating)) else 2  # fmt: skip
-    return c
+def _as_number(a):
+    """A non-tensor input as the Python number torch sees, or None when it is not a number.
+    NumPy integers are ints, np.float64/np.complex128 floats/complexes, and any other NumPy
+    number (bool_, float16/32, complex64) a float of its real part, as in torch."""
+    if isinstance(a, np.generic):
+        k = a.dtype.kind
+        if k in "iu":
+            return int(a)
+        if isinstance(a, (np.float64, np.complex128)):
+            return a.item()
+        return float(a.real) if k in "bfc" else None
+    if isinstance(a, bool):
+        return bool(a)
+    if isinstance(a, int):
+        return int(a)
+    if isinstance(a, float):
+        return float(a)
+    if isinstance(a, complex):
+        return complex(a)
+    return None
 
 
 def _promoted(args, idx):
@@ -267,10 +280,8 @@ def _promoted(args, idx):
         a = args[i]
         if isinstance(a, Tensor):
             (dims if a._data.ndim else zeros).append(a.dtype)
-        elif _scalar_cat(a) is not None:
-            if isinstance(a, np.generic):
-                a = a.item()
-            scalars.append(D.scalar_dtype(a))
+        elif (v := _as_number(a)) is not None:
+            scalars.append(D.scalar_dtype(v))
     return D.result_types(dims, zeros, scalars)
 
 
@@ -325,13 +336,13 @@ def _unwrap(op, args, params):
         elif a is not None:
             c = _SCALAR_CAT.get(type(a))
             if c is None:
-                c = _scalar_cat(a)
-                if c is None:
+                v = _as_number(a)
+                if v is None:
                     if type(a) in (list, tuple) and a and isinstance(a[0], Tensor):
                         arrays[i] = type(a)(x._data if isinstance(x, Tensor) else x for x in a)
                     continue
-                if isinstance(a, np.generic):
-                    arrays[i] = a.item()  # a NumPy scalar is a Python number to torch
+                arrays[i] = v
+                c = _SCALAR_CAT[type(v)]
             if c > scat:
                 scat = c
     if dev is None:
@@ -373,9 +384,11 @@ def _wrap_ints(arrays, npdt):
 
 
 def apply(op, args, params):
-    arrays, dev, needs_grad, _ = _unwrap(op, args, params)
+    arrays, dev, needs_grad, npdt = _unwrap(op, args, params)
     xp = np if dev is CPU else get_xp(dev)
     out = op.forward(xp, *arrays, **params)
+    if npdt is not None and npdt.kind == "V" and not op.multi and out.dtype.kind == "f":
+        out = out.astype(npdt)  # ml_dtypes lifts bfloat16 and a float scalar to float32
     if op.simple:  # one output, not a view: the common case, kept short
         if type(out) is np.ndarray:
             t = object.__new__(Tensor)
