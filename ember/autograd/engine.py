@@ -58,15 +58,18 @@ def _graph(roots):
         if n not in seen:
             seen.add(n)
             stack.append(n)
+    pop, push, add = stack.pop, stack.append, seen.add
     while stack:
-        n = stack.pop()
-        for nf, _ in n.next_functions:
+        for nf, _ in pop().next_functions:
             if nf is None:
                 continue
-            deps[nf] = deps.get(nf, 0) + 1
-            if nf not in seen:
-                seen.add(nf)
-                stack.append(nf)
+            if nf in deps:
+                deps[nf] += 1
+            else:
+                deps[nf] = 1
+                if nf not in seen:
+                    add(nf)
+                    push(nf)
     return seen, deps
 
 
@@ -151,7 +154,7 @@ def _run(edges, grads, retain_graph, capture):
                     if meta is not None:
                         shape, dt = meta[i]
                         a = g._data
-                        if a.dtype != dt:
+                        if a.dtype is not dt and a.dtype != dt:
                             g = _cast(g, dt)
                         if a.shape != shape:
                             g = sum_to(g, shape)

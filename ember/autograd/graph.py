@@ -108,7 +108,7 @@ class OpNode(Node):
     """The grad_fn of one op call: saved inputs (only those the rule reads), params, metadata."""
 
     _name = None  # set when the op's grad_fn name depends on the call (PowBackward0/1/2)
-    _out = None  # SavedOutput when the rules read the output
+    _out = None  # the saved outputs (save_outputs) when the rules read them
     _checks = None  # (tensor, version at save) pairs checked before the rules run
     _freed = False
     _had_saved = False
@@ -143,9 +143,8 @@ class OpNode(Node):
                 for t, v in self._checks:
                     if t._version != v:
                         _raise_modified(t, v, self)
-            out = self._out
-            if out is not None:
-                out = out.unpack(self)
+            if self._out is not None:
+                out = _unpack_outputs(self._out, self)
         op = self.op
         grad = grads[0] if self.num_outputs == 1 else tuple(grads)
         params = self.params
@@ -219,42 +218,32 @@ class SavedMeta:
         return self._np.kind in "fV"
 
 
-class SavedOutput:
-    """An op's output saved for its own backward: the array, not the tensor, so that the tensor
-    and its grad_fn do not keep each other alive. Unpacking rebuilds a tensor whose grad_fn is
-    the node, so double backward sees the output's dependence on the inputs."""
+def save_outputs(outs):
+    """An op's outputs saved for its own backward: (array, version counter, version) each. The
+    array, not the tensor, so that a tensor and its grad_fn do not keep each other alive."""
+    res = []
+    for o in outs:
+        vc = o._vc
+        if vc is None:
+            vc = o._ensure_vc()
+        res.append((o._data, vc, vc.v))
+    return res
 
-    __slots__ = ("arrays", "vcs", "versions", "multi")
 
-    def __init__(self, outs, multi):
-        self.multi = multi
-        self.arrays = tuple([o._data for o in outs])
-        self.vcs = tuple([o._ensure_vc() for o in outs])
-        self.versions = tuple([vc.v for vc in self.vcs])
-
-    def unpack(self, node):
-        from .._tensor import Tensor
-
-        if not self.multi:
-            vc = self.vcs[0]
-            if vc.v != self.versions[0]:
-                a = self.arrays[0]
-                _raise_modified(None, self.versions[0], node, vc.v, a.shape, a.dtype)
-            t = Tensor._wrap(self.arrays[0])
-            t._vc = vc
-            if STATE.grad:
-                t._grad_fn, t._requires_grad = node, True
-            return t
-        res = []
-        for i, (a, vc, v) in enumerate(zip(self.arrays, self.vcs, self.versions)):
-            if vc.v != v:
-                _raise_modified(None, v, node, current=vc.v, shape=a.shape, dtype=a.dtype)
-            t = Tensor._wrap(a)
-            t._vc = vc
-            if STATE.grad:  # create_graph: the rebuilt output is part of the graph
-                t._grad_fn, t._requires_grad, t._output_nr = node, True, i
-            res.append(t)
-        return tuple(res) if self.multi else res[0]
+def _unpack_outputs(saved, node):
+    """Rebuild the outputs; under create_graph their grad_fn is the node itself, so double
+    backward sees how the output depends on the inputs."""
+    T = _T[0]
+    res = []
+    for i, (a, vc, v) in enumerate(saved):
+        if vc.v != v:
+            _raise_modified(None, v, node, current=vc.v, shape=a.shape, dtype=a.dtype)
+        t = T._wrap(a)
+        t._vc = vc
+        if STATE.grad:
+            t._grad_fn, t._requires_grad, t._output_nr = node, True, i
+        res.append(t)
+    return tuple(res) if node.num_outputs > 1 or node.op.multi else res[0]
 
 
 def _raise_modified(t, saved_version, node, current=None, shape=None, dtype=None):

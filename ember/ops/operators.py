@@ -12,10 +12,13 @@ from . import elementwise as E
 _OPERANDS = (Tensor, numbers.Number, np.generic)
 
 
+_NUMBERS = frozenset({int, float, bool, complex})
+
+
 def _operand(other):
     """``other`` as an operand: tensors and numbers as they are, NumPy arrays as tensors
     (torch converts them), anything else None (the operator returns NotImplemented)."""
-    if isinstance(other, _OPERANDS):
+    if type(other) in _NUMBERS or isinstance(other, _OPERANDS):
         return other
     if isinstance(other, np.ndarray):
         from .._creation import as_tensor

@@ -26,7 +26,7 @@ from .._device import CPU, device_of, get_xp
 from .._tensor import Tensor
 from ..autograd.engine import edge_of
 from ..autograd.grad_mode import STATE
-from ..autograd.graph import CopySlices, OpNode, SavedMeta, SavedOutput, ViewReplay
+from ..autograd.graph import CopySlices, OpNode, SavedMeta, ViewReplay, save_outputs
 
 __all__ = ["Op", "op", "OPS", "composite", "COMPOSITES"]
 
@@ -111,6 +111,7 @@ class Op:
         reads = None
         reads_out = 0
         self.rule_reads = []  # per input's rule: what it reads of every input
+        self._reads_cache = {}
         for r in rules:
             if r is None:
                 self.rule_reads.append(None)
@@ -131,6 +132,18 @@ class Op:
         self.reads = reads if self.variadic else tuple(reads)
         self.reads_out = reads_out > 0
         self.saves_inputs = bool(reads) if self.variadic else any(self.reads)
+
+    def reads_for(self, need: int) -> tuple:
+        """What to save when only the inputs in bitmask ``need`` take gradients: only their
+        rules run, so only what those read is kept (as torch saves per needed input)."""
+        r = self._reads_cache.get(need)
+        if r is None:
+            r = [0] * self.nin
+            for i, rr in enumerate(self.rule_reads):
+                if need >> i & 1 and rr is not None:
+                    r = [max(a, b) for a, b in zip(r, rr)]
+            r = self._reads_cache[need] = tuple(r)
+        return r
 
     # -- calling -----------------------------------------------------------------------------
     def __call__(self, *args, **params):
@@ -435,16 +448,10 @@ def _mark_view(out, src):
     out._view_version = out._vc.v
 
 
-def _to_save(op, args, nfs):
+def _to_save(op, args, need):
     if op.variadic:
         return tuple(args) if op.reads == 2 else tuple([_saved_meta(a) for a in args])
-    reads = op.reads
-    if op.vjp_each is not None and _NO_EDGE in nfs:
-        # only the rules of inputs that take a gradient run: save what those read (as torch)
-        reads = [0] * len(args)
-        for nf, rr in zip(nfs, op.rule_reads):
-            if nf is not _NO_EDGE and rr is not None:
-                reads = [max(a, b) for a, b in zip(reads, rr)]
+    reads = op.reads if op.vjp_each is None else op.reads_for(need)
     return tuple([a if r == 2 else _saved_meta(a) if r else None for a, r in zip(args, reads)])
 
 
@@ -463,7 +470,8 @@ _INFERENCE_SAVED = (
 def _record(op, args, params, outs):
     nfs = []
     meta = []
-    for a in args:
+    need = 0  # bit i: input i takes a gradient
+    for i, a in enumerate(args):
         if isinstance(a, Tensor) and a._requires_grad:
             fn = a._grad_fn
             if fn is None:
@@ -472,10 +480,11 @@ def _record(op, args, params, outs):
             else:
                 nfs.append((fn, a._output_nr))
             meta.append((a._data.shape, a._data.dtype))
+            need |= 1 << i
         else:
             nfs.append(_NO_EDGE)
             meta.append(None)
-    saved = _to_save(op, args, nfs) if op.saves_inputs else (None,) * len(args)
+    saved = _to_save(op, args, need) if op.saves_inputs else (None,) * len(args)
     node = OpNode(op, saved, params, tuple(nfs), meta)
     checks = None
     for t in saved:
@@ -488,7 +497,7 @@ def _record(op, args, params, outs):
             checks.append((t, 0 if vc is None else vc.v))
     node._checks = checks
     if op.reads_out:
-        node._out = SavedOutput(outs, op.multi)
+        node._out = save_outputs(outs)
     if type(op.grad_name) is not str:
         node._name = op.grad_name(args, params)
     if op.multi:
