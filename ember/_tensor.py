@@ -221,6 +221,17 @@ class Tensor:
 
     @property
     def T(self) -> Tensor:
+        if self.ndim != 2 and self.ndim != 0:
+            import warnings
+
+            warnings.warn(
+                "The use of `x.T` on tensors of dimension other than 2 to reverse their shape is "
+                "deprecated and it will throw an error in a future release. Consider `x.mT` to "
+                "transpose batches of matrices or `x.permute(*torch.arange(x.ndim - 1, -1, -1))` "
+                "to reverse the dimensions of a tensor.",
+                UserWarning,
+                stacklevel=2,
+            )
         return self.permute(*reversed(range(self.ndim)))
 
     @property

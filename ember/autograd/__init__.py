@@ -65,6 +65,16 @@ def _root_edges(outputs):
     return edges
 
 
+def _input_edges(inputs):
+    edges = []
+    for t in inputs:
+        e = edge_of(t)
+        if e is None:
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
+        edges.append(e)
+    return edges
+
+
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, grad_variables=None,
              inputs=None) -> None:  # fmt: skip
     """Accumulate the gradients of ``tensors`` into the ``.grad`` of the leaves (or of
@@ -84,12 +94,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     if inputs is None:
         run_backward(edges, grads, retain_graph, create_graph)
         return
-    cap = []
-    for t in inputs:
-        e = edge_of(t)
-        if e is None:
-            raise RuntimeError("One of the differentiated Tensors does not require grad")
-        cap.append(e)
+    cap = _input_edges(inputs)
     got = run_backward(edges, grads, retain_graph, create_graph, capture=cap)
     from .grad_mode import STATE
 
@@ -127,12 +132,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         retain_graph = create_graph
     grads = _root_grads(outputs, grad_outputs)
     edges = _root_edges(outputs)
-    cap = []
-    for t in inputs:
-        e = edge_of(t)
-        if e is None:
-            raise RuntimeError("One of the differentiated Tensors does not require grad")
-        cap.append(e)
+    cap = _input_edges(inputs)
     got = run_backward(edges, grads, retain_graph, create_graph, capture=cap)
     result = []
     for t, g in zip(inputs, got):
