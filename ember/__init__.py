@@ -46,10 +46,7 @@ cdouble = complex128
 short = int16
 int = int32  # noqa: A001
 long = int64
-chalf = None  # complex32 has no NumPy counterpart
-del chalf
-
-from . import autograd
+from . import autograd, fft, linalg, random, special
 from . import ops as _ops
 from ._creation import *
 from ._device import device

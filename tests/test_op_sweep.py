@@ -3,7 +3,8 @@
 For each op in ``ember.ops.registry.OPS`` and each of its samples (ids ``opname-i``):
 forward vs torch in float32 and float64; gradients of a random projection vs torch (float64);
 ember's gradients vs finite differences; second order vs torch; a non-contiguous variant.
-An op joins by being defined with ``samples=``; an op without samples must be allow-listed below.
+An op joins by being defined with ``samples=``; an op without samples states why in
+``op.no_samples`` beside its definition.
 """
 
 from __future__ import annotations
@@ -19,17 +20,6 @@ import ember  # noqa: E402
 from ember.ops.registry import OPS  # noqa: E402
 
 # Ops that may have no samples, and why. Keep it short: a public op belongs in the sweep.
-NO_SAMPLES = {
-    # backward helpers: run by the double-backward checks of the op they differentiate
-    "_slice_backward": "double backward of _slice / narrow",
-    "_select_backward": "double backward of select",
-    # reshape's copy path; its samples would be reshape's (a composite, not an op)
-    "_unsafe_view": "reshape of a non-contiguous tensor (test_reshape_copy below)",
-    "_diagonal_backward": "double backward of diagonal",
-    "_restride": "backward of as_strided (and its double backward)",
-    # needs a second device; cpu -> cpu never calls it
-    "_to_device_op": "Tensor.to(device) across devices (cuda)",
-}
 
 
 def _float_arrays(args):
@@ -80,7 +70,8 @@ CASES, DIFF_CASES, NONCONTIG = _cases()
 def _call(lib, op, args, kw):
     if getattr(op, "check", None) is not None:
         return op.check(lib, *args, **kw)
-    fn = getattr(lib, op.name if lib is ember else op.torch_name, None)
+    ns = lib if op.namespace is None else getattr(lib, op.namespace)
+    fn = getattr(ns, op.name if lib is ember else op.torch_name, None)
     if fn is None:  # method-only ops (Tensor.view)
         return getattr(args[0], op.name if lib is ember else op.torch_name)(*args[1:], **kw)
     return fn(*args, **kw)
@@ -148,10 +139,11 @@ def test_noncontiguous(op, sample):
 
 
 def test_every_op_has_samples():
-    missing = sorted(n for n, o in OPS.items() if o.samples is None and n not in NO_SAMPLES)
-    assert not missing, f"ops without samples (add samples= or allow-list them): {missing}"
-    stale = sorted(n for n in NO_SAMPLES if n not in OPS or OPS[n].samples is not None)
-    assert not stale, f"allow-listed ops that no longer need it: {stale}"
+    # an op without samples names the reason beside its definition (op.no_samples)
+    missing = sorted(n for n, o in OPS.items() if o.samples is None and not o.no_samples)
+    assert not missing, f"ops without samples (add samples= or set op.no_samples): {missing}"
+    stale = sorted(n for n, o in OPS.items() if o.samples is not None and o.no_samples)
+    assert not stale, f"ops with samples that still carry no_samples: {stale}"
 
 
 def test_reshape_copy():

@@ -8,7 +8,19 @@ are listed in COMPOSITES and installed the same way.
 from __future__ import annotations
 
 from .._tensor import Tensor
-from . import elementwise, index, linalg, reduce, shape  # noqa: F401  (registers the ops)
+from . import (  # noqa: F401  (registers the ops)
+    decomp,
+    elementwise,
+    fft_ops,
+    index,
+    linalg,
+    pointwise,
+    random_ops,
+    reduce,
+    shape,
+    sorting,
+    special_ops,
+)
 from .registry import COMPOSITES, OPS, apply, apply_inplace
 
 __all__ = ["OPS", "public", "install"]
@@ -53,7 +65,15 @@ _METHOD_ONLY = {"view"}
 
 def install(namespace: dict) -> None:
     """Put every op and composite on ``namespace`` (ember's) and on Tensor."""
-    for name, op in OPS.items():
+    import importlib
+
+    for key, op in OPS.items():
+        name = op.name
+        if op.namespace is not None:
+            if not name.startswith("_"):
+                module = importlib.import_module(f"ember.{op.namespace}")
+                setattr(module, name, public(op))
+            continue
         if name.startswith("_"):
             continue
         fn = public(op)

@@ -69,6 +69,8 @@ class Op:
         self.vjp_all = None
         self.vjp_each = None
         self.parse = None  # torch's call signature -> (inputs, params), when it differs
+        self.no_samples = None  # why the sweep has no samples for it (a reason, kept beside it)
+        self.namespace = None  # "linalg", "fft", "special": ember.<namespace>.<name>
         self.reads = ()  # per input: whether some rule reads it
         self.reads_out = False
         self.saves_inputs = False
@@ -238,12 +240,14 @@ def _camel(name: str) -> str:
 
 def op(name=None, *, promote=None, view=False, inplace=False, method=True, grad_name=None,
        differentiable=True, multi=False, onnx=None, torch_name=None, samples=None,
-       promote_args=None):  # fmt: skip
+       promote_args=None, namespace=None):  # fmt: skip
     """Define an op from its forward ``fn(xp, *inputs, **params)`` and register it.
 
     promote: None (dtypes pass through), "common" (torch's result_type of the inputs),
     "float" (as common, then integers and bool become the default float dtype).
     view: the output is a view of input 0 (shares memory and version counter).
+    namespace: "linalg", "fft", "special" ...: installed as ``ember.<namespace>.<name>``
+    (no Tensor method unless ``method=True`` is asked for explicitly).
     inplace: ``Tensor.<name>_`` exists; "cast" when it writes into any dtype (comparisons).
     grad_name: str or ``f(args, params) -> str``.
     """
@@ -251,7 +255,11 @@ def op(name=None, *, promote=None, view=False, inplace=False, method=True, grad_
     def wrap(fn):
         o = Op(fn, name or fn.__name__.rstrip("_"), promote, view, inplace, method, grad_name,
                differentiable, multi, onnx, torch_name, samples, promote_args)  # fmt: skip
-        OPS[o.name] = o
+        o.namespace = namespace
+        key = o.name if namespace is None else f"{namespace}.{o.name}"
+        if key in OPS:
+            raise ValueError(f"op {key} is defined twice")
+        OPS[key] = o
         return o
 
     return wrap

@@ -1,0 +1,1 @@
+"""ember.fft (being written)."""
