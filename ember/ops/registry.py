@@ -268,6 +268,17 @@ def op(name=None, *, promote=None, view=False, inplace=False, method=True, grad_
 # -- dispatch ---------------------------------------------------------------------------------
 
 
+class _Hooks:
+    """Observers of every op call, off (None) unless a feature turns them on: forward-mode AD
+    (``after_op(op, args, params, outs, inplace=False)`` propagates tangents), the JIT tracer."""
+
+    __slots__ = ("after_op",)
+
+    def __init__(self):
+        self.after_op = None
+
+
+HOOKS = _Hooks()
 _SCALAR_CAT = {bool: 0, int: 1, float: 2, complex: 3}
 _NO_EDGE = (None, 0)
 
@@ -420,6 +431,8 @@ def apply(op, args, params):
             _record(op, args, params, (t,))
         elif STATE.inference:
             t._is_inference = True
+        if HOOKS.after_op is not None:
+            HOOKS.after_op(op, args, params, (t,))
         return t
     outs = tuple(_wrap(o, xp) for o in out) if op.multi else (_wrap(out, xp),)
     if op.view:
@@ -432,6 +445,8 @@ def apply(op, args, params):
     elif STATE.inference:
         for o in outs:
             o._is_inference = True
+    if HOOKS.after_op is not None:
+        HOOKS.after_op(op, args, params, outs)
     return outs if op.multi else outs[0]
 
 
@@ -585,6 +600,8 @@ def apply_inplace(op, args, params):
         node = _record(op, (old,) + args[1:], params, (self,))
         if self._base is not None:
             _copy_slices(self, node)
+    if HOOKS.after_op is not None:
+        HOOKS.after_op(op, args, params, (self,), inplace=True)
     return self
 
 
