@@ -65,9 +65,21 @@ from .autograd.grad_mode import is_inference_mode_enabled
 
 _ops.install(globals())
 
-from . import cuda
+from . import cuda, func
+from ._layout import (
+    channels_last,
+    channels_last_3d,
+    contiguous_format,
+    layout,
+    memory_format,
+    preserve_format,
+    sparse_coo,
+    sparse_csr,
+    strided,
+)
 from ._printing import get_printoptions, set_printoptions
 from .ops.registry import OPS as _OPS
+from .random import thread_safe_generator
 
 
 def is_tensor(obj) -> bool:

@@ -1,5 +1,11 @@
 """Tensor creation: tensor, as_tensor, asarray, from_numpy, zeros/ones/empty/full, arange,
-linspace, logspace, eye, the *_like forms, and random creation drawing from an ember Generator.
+linspace, logspace, eye, the *_like forms, random creation (rand, randn, randint, randperm)
+drawing from an ember Generator, index grids (tril/triu_indices, meshgrid, cartesian_prod,
+combinations), windows, empty_strided/empty_permuted, range, frombuffer/from_file and the legacy
+constructors (ember.FloatTensor ...).
+
+Random creation: the same seed gives the same numbers in ember every time, but not the numbers
+torch gives (ember's generator is NumPy's PCG64, torch's a Mersenne Twister).
 
 Dtype inference, the checks on values that do not fit a dtype, the lengths of ranges and the
 exceptions follow torch's C++ (tensor_new.cpp, RangeFactories.cpp, c10's checked_convert).
@@ -14,26 +20,37 @@ from collections.abc import Sequence
 import numpy as np
 
 from . import _dtype as D
+from . import _generator as G
 from ._device import CPU, canonical, get_xp
 from ._generator import numpy_rng
-from ._tensor import Tensor, _c_strides
+from ._tensor import Size, Tensor, _c_strides
 from .autograd.grad_mode import STATE
 
 __all__ = [
     "tensor", "as_tensor", "asarray", "from_numpy", "zeros", "ones", "empty", "full", "arange",
     "linspace", "logspace", "eye", "zeros_like", "ones_like", "empty_like", "full_like", "rand",
-    "randn", "randint", "rand_like", "randn_like", "randint_like", "scalar_tensor",
+    "randn", "randint", "rand_like", "randn_like", "randint_like", "scalar_tensor", "randperm",
+    "tril_indices", "triu_indices", "meshgrid", "cartesian_prod", "combinations", "hann_window",
+    "hamming_window", "blackman_window", "bartlett_window", "kaiser_window", "empty_strided",
+    "empty_permuted", "range", "frombuffer", "from_file", "FloatTensor", "DoubleTensor",
+    "HalfTensor", "BFloat16Tensor", "ByteTensor", "CharTensor", "ShortTensor", "IntTensor",
+    "LongTensor", "BoolTensor", "set_default_tensor_type",
 ]  # fmt: skip
 
 
-def _finish(arr, device, requires_grad, out=None) -> Tensor:
+def _finish(arr, device, requires_grad, out=None, fn="") -> Tensor:
     dev = canonical(device) if device is not None else CPU
     if arr.size == 0 and arr.ndim > 1 and not any(arr.strides):
         arr = _empty_as(arr, arr.dtype, np)  # torch's strides, so views of it stride as torch's
     if dev is not CPU:
         arr = get_xp(dev).asarray(arr)
     if out is not None:
-        return _into(out, arr)
+        if out._requires_grad and fn in ("empty", "randn"):  # these resize out, in any mode
+            raise RuntimeError("cannot resize variables that require grad")
+        if out._requires_grad and STATE.grad:
+            raise RuntimeError(_OUT_GRAD.format(f"aten::{fn}"))
+        _into(out, arr)
+        return out.requires_grad_(True) if requires_grad else out
     t = Tensor._wrap(arr)
     if dev is not CPU:
         t._device = dev
@@ -46,6 +63,12 @@ def _finish(arr, device, requires_grad, out=None) -> Tensor:
             )
         t.requires_grad_(True)
     return t
+
+
+_OUT_GRAD = (
+    "{}(): functions with out=... arguments don't support automatic differentiation, but "
+    "one of the arguments requires grad."
+)
 
 
 def _into(out: Tensor, arr) -> Tensor:
@@ -63,6 +86,9 @@ def _dtype_arg(dtype, out=None):
         return None if out is None else out.dtype
     if not isinstance(dtype, D.dtype):
         raise TypeError(f"argument 'dtype' must be ember.dtype, not {type(dtype).__name__}")
+    if out is not None and out.dtype is not dtype:
+        raise RuntimeError(f"dtype {_type_name(dtype)} does not match dtype of out parameter "
+                           f"({_type_name(out.dtype)})")  # fmt: skip
     return dtype
 
 
@@ -492,7 +518,7 @@ def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False) -> Tensor:
 # -- filled -------------------------------------------------------------------------------------
 
 
-def _filled(fill, shape, dt, device, requires_grad, out=None, like=None):
+def _filled(fill, shape, dt, device, requires_grad, out=None, like=None, fn=""):
     npd = D.to_numpy_dtype(dt)
     xp = get_xp(canonical(device)) if device is not None else np
     if _keeps_layout(like):
@@ -505,7 +531,7 @@ def _filled(fill, shape, dt, device, requires_grad, out=None, like=None):
         arr = xp.zeros(shape, dtype=npd)
     else:
         arr = xp.full(shape, fill, dtype=npd)
-    return _finish(arr, device, requires_grad, out)
+    return _finish(arr, device, requires_grad, out, fn)
 
 
 def _keeps_layout(like) -> bool:
@@ -552,7 +578,7 @@ def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=F
     if not size:
         _no_size("zeros")
     dt = _dtype_arg(dtype, out) or D.get_default_dtype()
-    return _filled(0, _sizes(size, "zeros"), dt, device, requires_grad, out)
+    return _filled(0, _sizes(size, "zeros"), dt, device, requires_grad, out, fn="zeros")
 
 
 def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False) -> Tensor:
@@ -560,7 +586,7 @@ def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=Fa
     if not size:
         _no_size("ones")
     dt = _dtype_arg(dtype, out) or D.get_default_dtype()
-    return _filled(1, _sizes(size, "ones"), dt, device, requires_grad, out)
+    return _filled(1, _sizes(size, "ones"), dt, device, requires_grad, out, fn="ones")
 
 
 def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False,
@@ -569,7 +595,7 @@ def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=F
     if not size:
         _no_size("empty")
     dt = _dtype_arg(dtype, out) or D.get_default_dtype()
-    return _filled(None, _sizes(size, "empty"), dt, device, requires_grad, out)
+    return _filled(None, _sizes(size, "empty"), dt, device, requires_grad, out, fn="empty")
 
 
 def _fill_number(v, fn="full"):
@@ -605,7 +631,9 @@ def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None,
     v = _fill_number(fill_value)
     dt = _dtype_arg(dtype, out) or D.scalar_dtype(v)
     _check_fits(v, dt)
-    return _filled(_cast_scalar(v, dt), _sizes((size,), "full"), dt, device, requires_grad, out)
+    return _filled(
+        _cast_scalar(v, dt), _sizes((size,), "full"), dt, device, requires_grad, out, fn="full"
+    )
 
 
 def _like(t, dtype, device, memory_format):
@@ -713,7 +741,7 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
     else:  # in float for half types, in double otherwise (torch's CPU acc_type)
         acc = np.float32 if dt.itemsize == 2 else np.float64
         arr = (acc(start) + acc(step) * idx.astype(acc)).astype(D.to_numpy_dtype(dt))
-    return _finish(arr, device, requires_grad, out)
+    return _finish(arr, device, requires_grad, out, "arange")
 
 
 def _space_args(fn, start, end, steps, dtype, out):
@@ -769,7 +797,7 @@ def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=Non
             lo = s + step * i.astype(npd)
             hi = e - step * (steps - i - 1).astype(npd)
         arr = np.where(i < steps // 2, lo, hi).astype(npd)
-    return _finish(arr, device, requires_grad, out)
+    return _finish(arr, device, requires_grad, out, "linspace")
 
 
 def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None, device=None,
@@ -801,7 +829,7 @@ def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None,
             arr = np.power(b, exps)
     with np.errstate(over="ignore", invalid="ignore"):
         arr = (np.trunc(arr.real) if dt.category == 1 else arr).astype(npd)
-    return _finish(arr, device, requires_grad, out)
+    return _finish(arr, device, requires_grad, out, "logspace")
 
 
 def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None,
@@ -821,10 +849,13 @@ def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None,
     if m is not None and m < 0:
         raise RuntimeError(f"m must be greater or equal to 0, got {m}")
     dt = _dtype_arg(dtype, out) or D.get_default_dtype()
-    return _finish(np.eye(n, m, dtype=D.to_numpy_dtype(dt)), device, requires_grad, out)
+    return _finish(np.eye(n, m, dtype=D.to_numpy_dtype(dt)), device, requires_grad, out, "eye")
 
 
 # -- random -------------------------------------------------------------------------------------
+# The same seed gives the same numbers in ember every time, but not the numbers torch gives:
+# ember's generator is NumPy's PCG64, torch's a Mersenne Twister. Distributions, dtypes, shapes
+# and errors are torch's.
 
 
 def _random_float(kind, size, generator, dtype, device, requires_grad, out=None):
@@ -834,21 +865,12 @@ def _random_float(kind, size, generator, dtype, device, requires_grad, out=None)
     dt = _dtype_arg(dtype, out) or D.get_default_dtype()
     if dt.category < 2:
         _not_implemented("normal_kernel_cpu" if kind == "randn" else "check_uniform_bounds", dt)
-    rng = numpy_rng(generator)
-    if dt.category == 3:  # real and imaginary parts each with variance 1/2, as torch
-        real = np.float32 if dt is D.complex64 else np.float64
-        if kind == "randn":
-            a = rng.standard_normal(shape + (2,), dtype=real) * real(np.sqrt(0.5))
-        else:
-            a = rng.random(shape + (2,), dtype=real)
-        arr = a.view(D.to_numpy_dtype(dt))[..., 0]
+    rng, npd = numpy_rng(generator), D.to_numpy_dtype(dt)
+    if kind == "randn":  # a complex sample has variance 1/2 in each part, as torch
+        arr = G.sample(G.normal, rng, shape, npd, 0.0, math.sqrt(0.5) if dt.category == 3 else 1.0)
     else:
-        work = np.float64 if dt is D.float64 else np.float32
-        draw = rng.standard_normal if kind == "randn" else rng.random
-        arr = draw(shape, dtype=work).astype(D.to_numpy_dtype(dt), copy=False)
-        if kind == "rand" and dt.itemsize == 2:
-            arr[arr == 1] = 0  # rounding up to 1.0 would leave [0, 1)
-    return _finish(arr, device, requires_grad, out)
+        arr = G.sample(G.uniform, rng, shape, npd)
+    return _finish(arr, device, requires_grad, out, kind)
 
 
 def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
@@ -867,39 +889,113 @@ def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
 # C type names in torch's bounds messages
 _RANDOM_NAMES = {"uint8": "unsigned char", "int8": "signed char", "int16": "short int",
                  "int32": "int", "int64": "long int", "bool": "bool", "float16": "c10::Half",
-                 "bfloat16": "c10::BFloat16", "float32": "float", "float64": "double"}  # fmt: skip
-_DIGITS = {"float16": 11, "bfloat16": 8, "float32": 24, "float64": 53}
+                 "bfloat16": "c10::BFloat16", "float32": "float", "float64": "double",
+                 "complex64": "c10::complex<float>", "complex128": "c10::complex<double>",
+                 "uint16": "unsigned short", "uint32": "unsigned int",
+                 "uint64": "unsigned long"}  # fmt: skip
+_INT64 = (-(2**63), 2**63 - 1)
+_DIGITS = {"float16": 11, "bfloat16": 8, "float32": 24, "float64": 53}  # significand bits
 
 
-def _random_bounds(low, high, dt):
-    """torch's check_random_bounds for ``random_(from, to)`` on ``dt``."""
-    if dt.category == 3:
+def _as_float_int(v, dt):
+    """``static_cast<int64_t>(static_cast<scalar_t>(v))``, overflow giving INT64_MIN as on
+    x86 (so out-of-range bounds reach torch's out-of-bounds errors)."""
+    f = float(D.to_numpy_dtype(dt).type(v))
+    return int(f) if math.isfinite(f) and _INT64[0] <= f < 2**63 else _INT64[0]
+
+
+def _update_from(v, dt):
+    """torch's update_from: raise ``from`` to a value the float dtype holds exactly."""
+    up = _as_float_int(v + 1, dt)
+    if up < v:
+        v = up + (1 << ((abs(v + 1).bit_length() - 1) - _DIGITS[dt.name] + 1))
+    return v
+
+
+def _update_to(v, dt):
+    """torch's update_to: lower ``to`` to a value the float dtype holds exactly."""
+    down = _as_float_int(v - 1, dt)
+    if down >= v:
+        v = down - (1 << ((abs(v - 1).bit_length() - 1) - _DIGITS[dt.name] + 1))
+    return v
+
+
+def _check_random_range(low, high_inc, dt):
+    """torch's check_from_to_in_range: errors outside the dtype, warnings past the floats'
+    exact integers."""
+    name = _RANDOM_NAMES.get(dt.name, dt.name)
+    if dt.category == 2:
+        lo, hi = _limits(dt)
+    elif dt.category < 2:
+        lo, hi = (0, 1) if dt is D.bool_ else _limits(dt)
+    else:
         raise RuntimeError(
             "check_random_bounds handles only integral, floating-point and boolean types"
         )
-    if low >= high:
-        raise RuntimeError(
-            f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}"
-        )
-    name = _RANDOM_NAMES.get(dt.name, dt.name)
+    for what, v in (("from", low), ("to - 1", high_inc)):
+        if not lo <= v <= hi:
+            raise RuntimeError(f"{what} is out of bounds for {name}")
     if dt.category == 2:
         d = _DIGITS[dt.name]
-        for what, v in (("from", low), ("to - 1", high - 1)):
+        for what, v in (("from", low), ("to - 1", high_inc)):
             if not -(2**d) <= v <= 2**d:
-                if dt is D.float16:
-                    raise RuntimeError(f"{what} is out of bounds for {name}")
                 warnings.warn(
                     f"{what} is out of bounds [-(2^{d}), 2^{d}]. Due to precision limitations "
                     f"{name} can support discrete uniform distribution only within this range.",
                     UserWarning,
-                    stacklevel=3,
+                    stacklevel=4,
                 )
-        return
-    lo, hi = (0, 1) if dt is D.bool_ else _limits(dt)
-    if not lo <= low <= hi:
-        raise RuntimeError(f"from is out of bounds for {name}")
-    if not lo <= high - 1 <= hi:
-        raise RuntimeError(f"to - 1 is out of bounds for {name}")
+
+
+def random_range(low, high, dt):
+    """The inclusive range ``[lo, hi]`` that ``random_(low, high)`` (``high=None``: up to the
+    dtype's limit) draws from on ``dt``, with torch's checks (random_from_to_impl)."""
+    if high is not None:
+        if low >= high:
+            raise RuntimeError(
+                f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}"
+            )
+        if dt.category == 2:
+            low, high = _update_from(low, dt), _update_to(high, dt)
+            if low >= high:
+                raise RuntimeError(
+                    "random_ expects 'from' casted to dtype to be less than 'to' casted to "
+                    f"dtype, but got from={low} >= to={high}"
+                )
+        _check_random_range(low, high - 1, dt)
+        return low, high - 1
+    if low == _INT64[0]:  # the full 64-bit range, for a few dtypes only
+        if dt.name in ("bool", "float16") or dt.category == 3:
+            _not_implemented("random_full_64_bits_range_kernel_cpu", dt)
+        if dt.name not in ("int64", "float64", "float32", "bfloat16"):
+            raise RuntimeError(
+                "random_full_64_bits_range_kernel_cpu handles only int64, double, float and "
+                "bfloat16"
+            )
+        return _INT64
+    if dt.category == 2:
+        top = min(2 ** _DIGITS[dt.name], _INT64[1])
+        low = _update_from(low, dt)
+        if low >= top:
+            raise RuntimeError(
+                "random_ expects 'from' casted to dtype to be less than or equal to 'to_inc' "
+                f"casted to dtype, but got from={low} > to_inc={top}"
+            )
+    elif dt.category < 2:
+        top = 1 if dt is D.bool_ else _limits(dt)[1]
+    else:
+        raise RuntimeError(
+            "random_from_to_impl handles only integral, floating-point and boolean types"
+        )
+    _check_random_range(low, top, dt)
+    return low, top
+
+
+def random_integers(rng, shape, low, high_inc, npd):
+    """Integers uniform on [low, high_inc] stored in ``npd`` (floats round as torch's do)."""
+    if high_inc > _INT64[1]:  # uint64's range: draw unsigned
+        return rng.integers(low, high_inc, shape, dtype=np.uint64, endpoint=True).astype(npd)
+    return rng.integers(low, high_inc, shape, dtype=np.int64, endpoint=True).astype(npd)
 
 
 def randint(*args, low=None, high=None, size=None, generator=None, out=None, dtype=None,
@@ -929,12 +1025,42 @@ def randint(*args, low=None, high=None, size=None, generator=None, out=None, dty
                             f"{type(v).__name__}")  # fmt: skip
     low = 0 if low is None else low
     low, high = int(low), int(high)
-    if not (-(2**63) <= low < 2**63 and -(2**63) <= high < 2**63):
+    if not (_INT64[0] <= low <= _INT64[1] and _INT64[0] <= high <= _INT64[1]):
         raise ValueError("Overflow when unpacking long long")
     dt = _dtype_arg(dtype, out) or D.int64
-    _random_bounds(low, high, dt)
-    a = numpy_rng(generator).integers(low, high, _sizes((size,), "randint"), dtype=np.int64)
-    return _finish(a.astype(D.to_numpy_dtype(dt)), device, requires_grad, out)
+    lo, hi = random_range(low, high, dt)
+    a = random_integers(numpy_rng(generator), _sizes((size,), "randint"), lo, hi, dt.np)
+    return _finish(a, device, requires_grad, out, "randint")
+
+
+_RANDPERM_MAX = {"float16": (2049, "2049", "Half"), "float32": (2**24 + 1, "2^24+1", "Float"),
+                 "float64": (2**53 + 1, "2^53+1", "Double")}  # fmt: skip
+
+
+def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=None,
+             requires_grad=False, pin_memory=False) -> Tensor:  # fmt: skip
+    """A random permutation of ``0 .. n-1`` (int64 unless ``dtype`` says otherwise).
+
+    >>> sorted(ember.randperm(4).tolist())
+    [0, 1, 2, 3]
+    """
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+        raise TypeError(f"randperm(): argument 'n' (position 1) must be int, not "
+                        f"{type(n).__name__}")  # fmt: skip
+    n = int(n)
+    if n < 0:
+        raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
+    dt = _dtype_arg(dtype, out) or D.int64
+    if dt.category in (0, 3):
+        _not_implemented("randperm", dt)
+    if dt.name in _RANDPERM_MAX:
+        top, text, name = _RANDPERM_MAX[dt.name]
+        if n > top:
+            raise RuntimeError(f"n cannot be greater than {text} for {name} type.")
+    elif n and dt.category == 1:
+        _check_fits(n - 1, dt)
+    arr = numpy_rng(generator).permutation(n).astype(D.to_numpy_dtype(dt))
+    return _finish(arr, device, requires_grad, out, "randperm")
 
 
 def rand_like(input, *, generator=None, dtype=None, layout=None, device=None,
@@ -962,3 +1088,522 @@ def randint_like(input, low=0, high=None, *, generator=None, dtype=None, layout=
     dt, dev, like = _like(input, dtype, device, memory_format)
     return _like_random(randint(low, high, input.shape, generator=generator, dtype=dt,
                                 device=dev, requires_grad=requires_grad), like)  # fmt: skip
+
+
+# -- index grids --------------------------------------------------------------------------------
+
+
+def _int_arg(fn, name, pos, v) -> int:
+    if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+        raise TypeError(
+            f"{fn}(): argument '{name}' (position {pos}) must be int, not {type(v).__name__}"
+        )
+    return int(v)
+
+
+def _tri_indices(fn, row, col, offset, dtype, device, upper):
+    row, col, offset = (_int_arg(fn, n, i + 1, v) for i, (n, v) in
+                        enumerate((("row", row), ("col", col), ("offset", offset))))  # fmt: skip
+    if row < 0:
+        raise RuntimeError(f"row must be non-negative, got{row}")
+    if col < 0:
+        raise RuntimeError(f"col must be non-negative, got{col}")
+    dt = _dtype_arg(dtype) or D.int64
+    if dt not in (D.int32, D.int64):
+        _not_implemented(fn, dt)
+    rows, cols = (np.triu_indices if upper else np.tril_indices)(row, offset, col)
+    return _finish(np.stack([rows, cols]).astype(dt.np), device, False)
+
+
+def tril_indices(row, col, offset=0, *, dtype=None, device=None, layout=None) -> Tensor:
+    """The (2, N) row and column indices of the lower triangle of a ``row`` x ``col`` matrix
+    (``offset`` > 0 takes diagonals above the main one too).
+
+    >>> ember.tril_indices(3, 3)
+    tensor([[0, 1, 1, 2, 2, 2],
+            [0, 0, 1, 0, 1, 2]])
+    """
+    return _tri_indices("tril_indices", row, col, offset, dtype, device, False)
+
+
+def triu_indices(row, col, offset=0, *, dtype=None, device=None, layout=None) -> Tensor:
+    """The (2, N) row and column indices of the upper triangle of a ``row`` x ``col`` matrix.
+
+    >>> ember.triu_indices(2, 3)
+    tensor([[0, 0, 0, 1, 1],
+            [0, 1, 2, 1, 2]])
+    """
+    return _tri_indices("triu_indices", row, col, offset, dtype, device, True)
+
+
+def _meshgrid(tensors, indexing):
+    """torch's meshgrid kernel: each input viewed along its own dim and expanded (views, so
+    gradients flow back to the inputs)."""
+    if not tensors:
+        raise RuntimeError("meshgrid expects a non-empty TensorList")
+    for a, b in zip(tensors, tensors[1:]):
+        if a.dtype is not b.dtype:
+            raise RuntimeError("meshgrid expects all tensors to have the same dtype")
+        if a.device != b.device:
+            raise RuntimeError("meshgrid expects all tensors to have the same device")
+    swap = indexing == "xy" and len(tensors) >= 2
+    if indexing not in ("xy", "ij"):
+        raise RuntimeError('torch.meshgrid: indexing must be one of "xy" or "ij", but received: '
+                           f"{indexing}")  # fmt: skip
+    ts = list(tensors)
+    if swap:
+        ts[0], ts[1] = ts[1], ts[0]
+    for t in ts:
+        if t.ndim > 1:
+            raise RuntimeError("torch.meshgrid: Expected 0D or 1D tensor in the tensor list but "
+                               f"got: {t.dtype} tensor of shape {list(t.shape)}")  # fmt: skip
+    shape = [t.numel() for t in ts]
+    grids = []
+    for i, t in enumerate(ts):
+        view = [1] * len(ts)
+        view[i] = -1
+        grids.append(t.view(view).expand(shape))
+    if swap:
+        grids[0], grids[1] = grids[1], grids[0]
+    return grids
+
+
+def meshgrid(*tensors, indexing=None):
+    """Coordinate grids from 1-d tensors: with ``indexing='ij'`` output i varies along dim i;
+    ``'xy'`` swaps the first two dims (Cartesian). The grids are expanded views of the inputs.
+
+    >>> x, y = ember.meshgrid(ember.arange(3), ember.arange(2), indexing='ij'); x.shape
+    ember.Size([3, 2])
+    """
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tensors[0]
+    if indexing is None:
+        warnings.warn("torch.meshgrid: in an upcoming release, it will be required to pass the "
+                      "indexing argument.", UserWarning, stacklevel=2)  # fmt: skip
+        indexing = "ij"
+    return tuple(_meshgrid(list(tensors), indexing))
+
+
+def _vectors(tensors):
+    for t in tensors:
+        if t.ndim != 1:
+            raise RuntimeError(f"Expect a 1D vector, but got shape {list(t.shape)}")
+
+
+def cartesian_prod(*tensors) -> Tensor:
+    """The Cartesian product of 1-d tensors as rows (itertools.product's order).
+
+    >>> ember.cartesian_prod(ember.tensor([1, 2]), ember.tensor([3, 4]))
+    tensor([[1, 3],
+            [1, 4],
+            [2, 3],
+            [2, 4]])
+    """
+    from .ops.shape import stack
+
+    _vectors(tensors)
+    if len(tensors) == 1:
+        return tensors[0]
+    return stack([g.flatten() for g in _meshgrid(list(tensors), "ij")], 1)
+
+
+def combinations(input, r=2, with_replacement=False) -> Tensor:
+    """The length-``r`` combinations of a 1-d tensor's elements as rows (itertools'
+    combinations order; ``with_replacement`` allows repeats).
+
+    >>> ember.combinations(ember.tensor([1, 2, 3]))
+    tensor([[1, 2],
+            [1, 3],
+            [2, 3]])
+    """
+    from .ops.shape import stack
+
+    _vectors([input])
+    r = _int_arg("combinations", "r", 2, r)
+    if r < 0:
+        raise RuntimeError(f"Expect a non-negative number, but got {r}")
+    if r == 0:
+        return empty(0, dtype=input.dtype, device=input.device)
+    idx = np.indices((input.shape[0],) * r)  # torch's mask: i < j < k ... (or <=)
+    keep = np.ones(idx.shape[1:], dtype=bool)
+    for a, b in zip(idx, idx[1:]):
+        keep &= (a <= b) if with_replacement else (a < b)
+    mask = _finish(keep, input.device if input.device.type != "cpu" else None, False)
+    return stack([g.masked_select(mask) for g in _meshgrid([input] * r, "ij")], 1)
+
+
+# -- windows ------------------------------------------------------------------------------------
+# Computed in double and rounded once to the dtype; torch rounds after each step in the dtype, so
+# half-precision values can differ from torch's by an ulp or two.
+
+
+def _window(fn, window_length, periodic, dtype, device, requires_grad, body):
+    window_length = _int_arg(fn, "window_length", 1, window_length)
+    dt = _dtype_arg(dtype) or D.get_default_dtype()
+    if dt.category < 2:
+        raise RuntimeError(
+            f"{fn} expects floating point dtypes, got: TensorOptions(dtype="
+            f"{_RANDOM_NAMES.get(dt.name, dt.name)}, device=cpu, layout=Strided (default), "
+            "requires_grad=false (default), pinned_memory=false, memory_format=(nullopt))"
+        )
+    if window_length < 0:
+        raise RuntimeError(
+            f"{fn} requires non-negative window_length, got window_length={window_length}"
+        )
+    npd = D.to_numpy_dtype(dt)
+    if window_length <= 1:
+        return _finish(np.ones(window_length, npd), device, requires_grad)
+    if dt.category == 3:
+        _not_implemented("arange_cpu", dt)
+    n = window_length + 1 if periodic else window_length  # periodic: N + 1 points, last dropped
+    w = body(np.arange(n, dtype=np.float64), n)
+    return _finish(w[:window_length].astype(npd), device, requires_grad)
+
+
+def hamming_window(window_length, periodic=True, alpha=0.54, beta=0.46, *, dtype=None,
+                   layout=None, device=None, pin_memory=False,
+                   requires_grad=False) -> Tensor:  # fmt: skip
+    """``alpha - beta * cos(2 pi n / (N - 1))``; ``periodic`` drops the last of N + 1 points.
+
+    >>> ember.hamming_window(3, periodic=False)
+    tensor([0.0800, 1.0000, 0.0800])
+    """
+    return _window("hamming_window", window_length, periodic, dtype, device, requires_grad,
+                   lambda k, n: alpha - beta * np.cos(2 * math.pi * k / (n - 1)))  # fmt: skip
+
+
+def hann_window(window_length, periodic=True, *, dtype=None, layout=None, device=None,
+                pin_memory=False, requires_grad=False) -> Tensor:  # fmt: skip
+    """``0.5 - 0.5 cos(2 pi n / (N - 1))`` (periodic by default, for spectral analysis).
+
+    >>> ember.hann_window(4)
+    tensor([0.0000, 0.5000, 1.0000, 0.5000])
+    """
+    return _window("hann_window", window_length, periodic, dtype, device, requires_grad,
+                   lambda k, n: 0.5 - 0.5 * np.cos(2 * math.pi * k / (n - 1)))  # fmt: skip
+
+
+def blackman_window(window_length, periodic=True, *, dtype=None, layout=None, device=None,
+                    pin_memory=False, requires_grad=False) -> Tensor:  # fmt: skip
+    """``0.42 - 0.5 cos(2 pi n / (N - 1)) + 0.08 cos(4 pi n / (N - 1))``.
+
+    >>> ember.blackman_window(3, periodic=False)[1]  # ends within rounding of 0
+    tensor(1.)
+    """
+
+    def body(k, n):
+        return 0.42 - 0.5 * np.cos(2 * math.pi * k / (n - 1)) + 0.08 * np.cos(
+            4 * math.pi * k / (n - 1))  # fmt: skip
+
+    return _window("blackman_window", window_length, periodic, dtype, device, requires_grad, body)
+
+
+def bartlett_window(window_length, periodic=True, *, dtype=None, layout=None, device=None,
+                    pin_memory=False, requires_grad=False) -> Tensor:  # fmt: skip
+    """The triangular window ``1 - |2n / (N - 1) - 1|``.
+
+    >>> ember.bartlett_window(5, periodic=False)
+    tensor([0.0000, 0.5000, 1.0000, 0.5000, 0.0000])
+    """
+
+    def body(k, n):
+        w = k * (2.0 / (n - 1))
+        half = ((n - 1) >> 1) + 1  # torch's split: the rising half, then 2 - w
+        w[half:] = 2 - w[half:]
+        return w
+
+    return _window("bartlett_window", window_length, periodic, dtype, device, requires_grad, body)
+
+
+def kaiser_window(window_length, periodic=True, beta=12.0, *, dtype=None, layout=None,
+                  device=None, pin_memory=False, requires_grad=False) -> Tensor:  # fmt: skip
+    """``I0(beta sqrt(1 - ((n - a) / a)^2)) / I0(beta)`` with ``a = (N - 1) / 2``.
+
+    >>> ember.kaiser_window(3, periodic=False, beta=0.0)
+    tensor([1., 1., 1.])
+    """
+
+    def body(k, n):
+        a = (n - 1) / 2.0
+        return np.i0(beta * np.sqrt(np.abs(1 - ((k - a) / a) ** 2))) / np.i0(beta)
+
+    return _window("kaiser_window", window_length, periodic, dtype, device, requires_grad, body)
+
+
+# -- memory layouts and buffers -----------------------------------------------------------------
+
+
+def _int_list(fn, name, pos, v) -> list:
+    if not isinstance(v, (tuple, list)):
+        raise TypeError(f"{fn}(): argument '{name}' (position {pos}) must be tuple of ints, not "
+                        f"{type(v).__name__}")  # fmt: skip
+    return [_int_arg(fn, name, pos, x) for x in v]
+
+
+def empty_strided(size, stride, *, dtype=None, layout=None, device=None, requires_grad=False,
+                  pin_memory=False) -> Tensor:  # fmt: skip
+    """An uninitialized tensor with the given ``stride()`` (in elements; overlapping strides
+    such as 0 are allowed).
+
+    >>> ember.empty_strided((2, 3), (1, 2)).stride()
+    (1, 2)
+    """
+    size = _int_list("empty_strided", "size", 1, size)
+    stride = _int_list("empty_strided", "stride", 2, stride)
+    if len(size) != len(stride):
+        raise RuntimeError(f"dimensionality of sizes ({len(size)}) must match dimensionality of "
+                           f"strides ({len(stride)})")  # fmt: skip
+    _sizes((size,), "empty_strided")
+    if any(s < 0 for s in stride):
+        raise RuntimeError(f"Storage size calculation overflowed with sizes={size} and "
+                           f"strides={stride}")  # fmt: skip
+    npd = D.to_numpy_dtype(_dtype_arg(dtype) or D.get_default_dtype())
+    n = 0 if 0 in size else 1 + sum((s - 1) * st for s, st in zip(size, stride))
+    arr = np.lib.stride_tricks.as_strided(
+        np.empty(n, npd), size, [st * npd.itemsize for st in stride]
+    )
+    return _finish(arr, device, requires_grad)
+
+
+def empty_permuted(size, physical_layout, *, dtype=None, layout=None, device=None,
+                   requires_grad=False, pin_memory=False) -> Tensor:  # fmt: skip
+    """An uninitialized tensor of shape ``size`` whose dims are laid out in memory in the
+    order ``physical_layout`` (outermost first).
+
+    >>> ember.empty_permuted((2, 3, 4), (2, 0, 1)).stride()
+    (3, 1, 6)
+    """
+    size = _int_list("empty_permuted", "size", 1, size)
+    perm = _int_list("empty_permuted", "physical_layout", 2, physical_layout)
+    if len(size) != len(perm):
+        raise RuntimeError(
+            "Number of dimensions in size does not match the length of the physical_layout; "
+            f"i.e. len(size) = {len(size)} is not equal to len(physical_layout) = {len(perm)}"
+        )
+    for i, p in enumerate(perm):
+        if not 0 <= p < len(size):
+            raise RuntimeError(
+                f"Dimension out of range (expected to be between 0 and {len(size) - 1}, but got "
+                f"{p} at index {i}).  NB: negative dims not currently supported; file an issue "
+                "if you want it."
+            )
+    if len(set(perm)) != len(perm):
+        raise RuntimeError("Duplicate dim not allowed")
+    phys = _c_strides([size[p] for p in perm])  # torch's strides, zero sizes counted as 1
+    stride = [0] * len(size)
+    for i, p in enumerate(perm):
+        stride[p] = phys[i]
+    return empty_strided(size, stride, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def _range(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None,
+           requires_grad=False) -> Tensor:  # fmt: skip
+    """Deprecated (as in torch): values from ``start`` to ``end`` inclusive, in the default
+    float dtype unless ``dtype`` is given. Use ``arange`` (``end`` excluded).
+
+    >>> import warnings; warnings.simplefilter("ignore")
+    >>> ember.range(1, 3)
+    tensor([1., 2., 3.])
+    """
+    warnings.warn(
+        "torch.range is deprecated and will be removed in a future release because its behavior "
+        "is inconsistent with Python's range builtin. Instead, use torch.arange, which produces "
+        "values in [start, end).",
+        UserWarning,
+        stacklevel=2,
+    )
+    if end is None:
+        raise TypeError('range() missing 1 required positional arguments: "end"')
+    vals = [_range_number(v, "range", a, i + 1) for i, (v, a) in
+            enumerate(((start, "start"), (end, "end"), (step, "step")))]  # fmt: skip
+    dt = _dtype_arg(dtype, out) or D.get_default_dtype()
+    if dt.category in (0, 3):
+        _not_implemented("range_cpu", dt)
+    acc = int if dt.category == 1 else np.float32 if dt.itemsize == 2 else np.float64
+    xs, xe, xst = (acc(v.real if isinstance(v, complex) else v) for v in vals)
+    if xst == 0:
+        raise RuntimeError("step must be nonzero")
+    if not (math.isfinite(xs) and math.isfinite(xe)):
+        raise RuntimeError(f"unsupported range: {xs:g} -> {xe:g}")
+    if not (xst > 0 and xe >= xs or xst < 0 and xe <= xs):
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
+    n = int((xe - xs) // xst if acc is int else (xe - xs) / xst) + 1
+    i = np.arange(n, dtype=np.int64)
+    arr = (xs + i * xst) if acc is int else acc(xs) + i.astype(acc) * acc(xst)
+    return _finish(arr.astype(D.to_numpy_dtype(dt)), device, requires_grad, out, "range")
+
+
+_range.__name__ = _range.__qualname__ = "range"
+
+
+def __getattr__(name):
+    # ``ember.range`` comes from here (``from ._creation import *``) without a module-level
+    # ``range`` that would shadow the builtin in this module's functions
+    if name == "range":
+        return _range
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def frombuffer(buffer, *, dtype, count=-1, offset=0, requires_grad=False) -> Tensor:
+    """A 1-d tensor sharing memory with an object exposing the buffer protocol (bytearray,
+    array.array, mmap ...): writes through either are seen by both.
+
+    >>> b = bytearray(b"\\x01\\x02"); t = ember.frombuffer(b, dtype=ember.uint8); t
+    tensor([1, 2], dtype=ember.uint8)
+    """
+    dt = _dtype_arg(dtype)
+    try:
+        view = memoryview(buffer)
+    except TypeError:
+        raise ValueError("object does not implement Python buffer protocol.") from None
+    n, size = view.nbytes, dt.itemsize
+    count, offset = int(count), int(offset)
+    if n <= 0 or count == 0:
+        raise ValueError(f"both buffer length ({n}) and count ({count}) must not be 0")
+    if not 0 <= offset < n:
+        raise ValueError(f"offset ({offset} bytes) must be non-negative and no greater than "
+                         f"buffer length ({n} bytes) minus 1")  # fmt: skip
+    if count < 0 and (n - offset) % size:
+        raise ValueError(f"buffer length ({n - offset} bytes) after offset ({offset} bytes) must "
+                         f"be a multiple of element size ({size})")  # fmt: skip
+    count = (n - offset) // size if count < 0 else count
+    if offset + count * size > n:
+        raise ValueError(f"requested buffer length ({count} * {size} bytes) after offset "
+                         f"({offset} bytes) must not be greater than actual buffer length "
+                         f"({n} bytes)")  # fmt: skip
+    if view.readonly:
+        warnings.warn(
+            "The given buffer is not writable, and ember does not support non-writable tensors. "
+            "This means you can write to the underlying (supposedly non-writable) buffer using "
+            "the tensor. You may want to copy the buffer to protect its data or make it writable "
+            "before converting it to a tensor.",
+            UserWarning,
+            stacklevel=2,
+        )
+    arr = np.frombuffer(view.cast("B"), D.to_numpy_dtype(dt), count, offset)
+    return _finish(arr, None, requires_grad)
+
+
+def from_file(filename, shared=None, size=0, *, dtype=None, layout=None, device=None,
+              pin_memory=False, requires_grad=False) -> Tensor:  # fmt: skip
+    """``size`` elements read from a binary file. ``shared=True`` maps the file: writes to the
+    tensor reach the file (which is created or extended to fit); otherwise the tensor is a
+    private copy.
+
+    >>> import tempfile, os; p = os.path.join(tempfile.mkdtemp(), "x.bin")
+    >>> ember.from_file(p, shared=True, size=2, dtype=ember.int32)
+    tensor([0, 0], dtype=ember.int32)
+    """
+    import os
+
+    npd = D.to_numpy_dtype(_dtype_arg(dtype) or D.get_default_dtype())
+    size = _int_arg("from_file", "size", 3, size)
+    nbytes = size * npd.itemsize
+    if size < 0:
+        raise RuntimeError(f"unable to mmap {nbytes} bytes from file <{filename}>: Cannot "
+                           "allocate memory (12)")  # fmt: skip
+    if shared:
+        with open(filename, "ab") as f:  # created if missing, as torch's shared mapping
+            if f.tell() < nbytes:
+                f.truncate(nbytes)
+        arr = np.empty(0, npd) if size == 0 else np.memmap(filename, npd, "r+", shape=(size,))
+        arr = arr.view(np.ndarray)  # a plain array that keeps the mapping alive
+    else:
+        if not os.path.exists(filename):
+            raise RuntimeError(f"unable to open file <{filename}> in read-only mode: No such "
+                               "file or directory (2)")  # fmt: skip
+        have = os.path.getsize(filename)
+        if have < nbytes:
+            raise RuntimeError(f"file <{filename}> size <{have}> is smaller than the required "
+                               f"mapping size <{nbytes}>")  # fmt: skip
+        arr = np.fromfile(filename, npd, count=size)
+    return _finish(arr, device, requires_grad)
+
+
+# -- legacy constructors: ember.FloatTensor(2, 3), isinstance(t, ember.FloatTensor) ------------
+
+
+class _LegacyTensorType(type):
+    """The type of ``ember.FloatTensor`` and kin: calling one builds a CPU tensor of its dtype,
+    and ``isinstance(t, ember.FloatTensor)`` is true for float32 CPU tensors (as torch's
+    ``torch.tensortype``)."""
+
+    def __instancecheck__(cls, obj):
+        return isinstance(obj, Tensor) and obj.dtype is cls.dtype and obj.device.type == "cpu"
+
+    def __call__(cls, *args, device=None, **kwargs):
+        if kwargs:
+            raise TypeError(f"new() received an invalid combination of arguments - got "
+                            f"unexpected keyword arguments {sorted(kwargs)}")  # fmt: skip
+        if device is not None and canonical(device).type != "cpu":
+            raise RuntimeError(f"legacy constructor expects device type: cpu but device type: "
+                               f"{canonical(device).type} was passed")  # fmt: skip
+        return _legacy_new(cls.dtype, args)
+
+
+def _legacy_new(dt, args) -> Tensor:
+    if not args:
+        return empty(0, dtype=dt)
+    a = args[0]
+    if len(args) == 1 and isinstance(a, Tensor):
+        if a.dtype is not dt:
+            raise TypeError(f"expected {_RANDOM_NAMES[dt.name]} tensor, got "
+                            f"{_RANDOM_NAMES.get(a.dtype.name, a.dtype.name)}")  # fmt: skip
+        return a.view(a.shape)  # an alias sharing memory and history, as torch
+    if len(args) == 1 and not isinstance(a, bool) and not isinstance(a, (int, np.integer)):
+        if isinstance(a, Size):
+            return empty(a, dtype=dt)
+        if isinstance(a, (float, complex, bool, np.generic)):
+            raise TypeError(f"new(): data must be a sequence (got {type(a).__name__})")
+        return tensor(a, dtype=dt)
+    if isinstance(a, bool):
+        raise TypeError(f"new(): data must be a sequence (got {type(a).__name__})")
+    return empty(_sizes(args, "new"), dtype=dt)
+
+
+def _legacy_type(name, dt):
+    cls = _LegacyTensorType(name, (), {"dtype": dt, "is_cuda": False, "is_sparse": False,
+                                       "__module__": "ember"})  # fmt: skip
+    cls.__doc__ = f"Legacy constructor of {dt} CPU tensors: ``ember.{name}([1, 2])``."
+    return cls
+
+
+FloatTensor = _legacy_type("FloatTensor", D.float32)
+DoubleTensor = _legacy_type("DoubleTensor", D.float64)
+HalfTensor = _legacy_type("HalfTensor", D.float16)
+BFloat16Tensor = _legacy_type("BFloat16Tensor", D.bfloat16)
+ByteTensor = _legacy_type("ByteTensor", D.uint8)
+CharTensor = _legacy_type("CharTensor", D.int8)
+ShortTensor = _legacy_type("ShortTensor", D.int16)
+IntTensor = _legacy_type("IntTensor", D.int32)
+LongTensor = _legacy_type("LongTensor", D.int64)
+BoolTensor = _legacy_type("BoolTensor", D.bool_)
+
+
+def set_default_tensor_type(t) -> None:
+    """Deprecated (as in torch): set the default float dtype from a legacy type such as
+    ``ember.DoubleTensor`` or its name ``"torch.DoubleTensor"``. Use ``set_default_dtype``.
+
+    >>> import warnings; warnings.simplefilter("ignore")
+    >>> ember.set_default_tensor_type(ember.FloatTensor); ember.get_default_dtype()
+    ember.float32
+    """
+    warnings.warn(
+        "torch.set_default_tensor_type() is deprecated as of PyTorch 2.1, please use "
+        "torch.set_default_dtype() and torch.set_default_device() as alternatives.",
+        UserWarning,
+        stacklevel=2,
+    )
+    if isinstance(t, str):  # a dotted name: "torch.DoubleTensor" (or "ember.DoubleTensor")
+        prefix, _, name = t.rpartition(".")
+        if prefix not in ("torch", "ember"):
+            raise ModuleNotFoundError(f"No module named '{t.split('.')[0]}'")
+        if not isinstance(globals().get(name), _LegacyTensorType):
+            raise AttributeError(f"module '{prefix}' has no attribute '{name}'")
+        t = globals()[name]
+    if not isinstance(t, _LegacyTensorType):
+        raise TypeError("invalid type object: only floating-point types are supported as the "
+                        "default type")  # fmt: skip
+    if t.dtype.category != 2:
+        raise TypeError("only floating-point types are supported as the default type")
+    D.set_default_dtype(t.dtype)

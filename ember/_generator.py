@@ -135,4 +135,53 @@ def set_rng_state(new_state) -> None:
 
 
 def numpy_rng(generator) -> np.random.Generator:
-    return (generator or default_generator)._np
+    """The NumPy generator behind ``generator`` (the default one when None)."""
+    if generator is None:
+        return default_generator._np
+    if not isinstance(generator, Generator):
+        raise TypeError(
+            f"argument 'generator' must be ember.Generator, not {type(generator).__name__}"
+        )
+    return generator._np
+
+
+# -- sampling kernels: NumPy arrays in a NumPy dtype, drawn as torch's CPU kernels draw them ----
+
+
+def _work(npdt):
+    """The dtype torch computes a sample of ``npdt`` in: double for double, float otherwise."""
+    return np.float64 if npdt == np.float64 else np.float32
+
+
+def uniform(rng, shape, npdt, low=0.0, high=1.0) -> np.ndarray:
+    """Uniform on [low, high) in ``npdt`` (a real float dtype), as torch draws it: a float with
+    24 random bits (53 for float64) scaled to ``x * (high - low) + low``, rounded to the dtype;
+    a value that rounds up to ``high`` becomes ``low``."""
+    w = _work(npdt)
+    x = rng.random(shape, dtype=w)
+    scaled = low != 0.0 or high != 1.0
+    if scaled:
+        x = x * (w(high) - w(low)) + w(low)
+    x = x.astype(npdt, copy=False)
+    if scaled or x.dtype.itemsize == 2:  # [0, 1) in float or double never rounds up to 1
+        x[x == np.asarray(high).astype(npdt)] = low
+    return x
+
+
+def normal(rng, shape, npdt, mean=0.0, std=1.0) -> np.ndarray:
+    """Normal samples in ``npdt`` (a real float dtype), computed in float (double for float64)."""
+    w = _work(npdt)
+    z = rng.standard_normal(shape, dtype=w)
+    if mean != 0.0 or std != 1.0:
+        z = z * w(std) + w(mean)
+    return z.astype(npdt, copy=False)
+
+
+def sample(kernel, rng, shape, npdt, *args) -> np.ndarray:
+    """``kernel(rng, shape, npdt, *args)``; a complex dtype draws its real and imaginary parts
+    with the kernel, as torch samples a complex tensor viewed as real pairs."""
+    npdt = np.dtype(npdt)
+    if npdt.kind != "c":
+        return kernel(rng, shape, npdt, *args)
+    real = np.dtype(np.float32 if npdt == np.complex64 else np.float64)
+    return kernel(rng, tuple(shape) + (2,), real, *args).view(npdt)[..., 0]

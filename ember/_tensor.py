@@ -155,6 +155,12 @@ class Tensor:
         return self._device
 
     @property
+    def layout(self):
+        from ._layout import strided
+
+        return strided
+
+    @property
     def is_cuda(self) -> bool:
         return self._device.type == "cuda"
 
@@ -205,9 +211,17 @@ class Tensor:
         a = self._data
         if a.size == 0:
             return True
+        dims = list(range(a.ndim))
+        name = getattr(memory_format, "name", None)
+        if name in ("channels_last", "channels_last_3d"):
+            if a.ndim != (4 if name == "channels_last" else 5):
+                return False
+            dims = [0] + dims[2:] + [1]  # N, spatial..., C from outermost to innermost
+        st = self.stride()
         expected = 1
-        for n, s in zip(reversed(a.shape), reversed(self.stride())):
-            if n != 1 and s != expected:
+        for d in reversed(dims):
+            n = a.shape[d]
+            if n != 1 and st[d] != expected:
                 return False
             expected *= n
         return True
@@ -396,7 +410,17 @@ class Tensor:
                 raise ValueError(f"invalid type: '{dtype}'")
             t = self.to(match[0])
             return t.cuda() if prefix.endswith(".cuda") else t
+        if not isinstance(dtype, D.dtype) and isinstance(getattr(dtype, "dtype", None), D.dtype):
+            dtype = dtype.dtype  # a legacy type such as ember.FloatTensor
         return self.to(dtype)
+
+    def new_empty_strided(self, size, stride, *, dtype=None, device=None, requires_grad=False,
+                          layout=None, pin_memory=False):  # fmt: skip
+        from ._creation import empty_strided
+
+        return empty_strided(size, stride, dtype=dtype or self.dtype,
+                             device=device if device is not None else self.device,
+                             requires_grad=requires_grad)  # fmt: skip
 
     def cpu(self):
         return self.to("cpu")

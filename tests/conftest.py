@@ -19,12 +19,17 @@ import ember  # noqa: E402
 
 
 def pytest_sessionstart(session):
-    if not oracle_required():
-        return
     try:
-        import torch  # noqa: F401
+        import torch
     except ImportError as e:
-        pytest.exit(f"{ORACLE_ENV}=1 but the oracle torch cannot be imported: {e}", returncode=1)
+        if oracle_required():
+            pytest.exit(
+                f"{ORACLE_ENV}=1 but the oracle torch cannot be imported: {e}", returncode=1
+            )
+        return
+    # each xdist worker is one process of two on two cores: torch's own thread pool only
+    # oversubscribes them (and costs ~0.1 s per small linalg backward)
+    torch.set_num_threads(1)
 
 
 def _torch_skip(report) -> bool:

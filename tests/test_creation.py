@@ -1,9 +1,14 @@
 """Creation functions against torch: tensor/as_tensor/asarray/from_numpy (inferred dtypes, memory
 sharing, errors), zeros/ones/empty/full and their *_like forms (shapes, dtypes, layouts, values
 that do not fit), arange/linspace/logspace/eye (lengths exact, values within an ulp of the
-range), random creation (shapes, dtypes, ranges, bounds errors, reproducibility) and Generator."""
+range), random creation (shapes, dtypes, ranges, bounds errors, reproducibility), Generator, out=,
+index grids (tril/triu_indices, meshgrid, cartesian_prod, combinations: values and gradients),
+windows, empty_strided/empty_permuted, range, frombuffer/from_file and the legacy constructors
+(ember.FloatTensor ...)."""
 
+import array
 import math
+import os
 import warnings
 
 import numpy as np
@@ -655,3 +660,358 @@ def test_seed_is_fresh():
     s = g.seed()
     assert g.initial_seed() == s and 0 <= s < 2**64
     assert ember.Generator().seed() != s
+
+
+# -- out= ---------------------------------------------------------------------------------------
+
+OUT_MAKERS = {
+    "zeros": lambda L, **k: L.zeros(2, **k), "ones": lambda L, **k: L.ones(2, **k),
+    "empty": lambda L, **k: L.empty(2, **k).shape, "full": lambda L, **k: L.full((2,), 1.0, **k),
+    "arange": lambda L, **k: L.arange(2.0, **k),
+    "linspace": lambda L, **k: L.linspace(0, 1, 2, **k),
+    "logspace": lambda L, **k: L.logspace(0, 1, 2, **k), "eye": lambda L, **k: L.eye(2, **k),
+    "rand": lambda L, **k: L.rand(2, **k).shape, "randn": lambda L, **k: L.randn(2, **k).shape,
+    "randint": lambda L, **k: L.randint(3, (2,), **k).shape,
+    "randperm": lambda L, **k: sorted(L.randperm(2, **k).tolist()),
+    "range": lambda L, **k: L.range(0, 1, **k),
+    "normal": lambda L, **k: L.normal(0.0, 1.0, (2,), **k).shape,
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", list(OUT_MAKERS))
+def test_out_dtype_and_autograd_checks(name):
+    make = OUT_MAKERS[name]
+    same(lambda L: make(L, out=L.empty(5)))
+    same(lambda L: make(L, out=L.empty(2), dtype=L.float64))  # dtype must match out's
+    same(lambda L: make(L, out=L.empty(2, dtype=L.int32)))
+    same(lambda L: make(L, out=L.empty(2, requires_grad=True)))  # out= is not differentiable
+
+    def requires_grad_into_out(L):
+        out = L.empty(2)
+        make(L, out=out, requires_grad=True)
+        return out.requires_grad, out.is_leaf
+
+    same(requires_grad_into_out)
+
+    def under_no_grad(L):
+        with L.no_grad():
+            out = L.empty(2, requires_grad=True)
+            make(L, out=out)
+        return out.shape
+
+    same(under_no_grad)
+
+
+# -- randperm -----------------------------------------------------------------------------------
+
+
+def _perm(t):
+    """A permutation's sorted values and dtype (the order is random)."""
+    return sorted(t.tolist()), _name(t.dtype)
+
+
+RANDPERM_CASES = [
+    lambda L: _perm(L.randperm(5)), lambda L: L.randperm(0), lambda L: L.randperm(-1),
+    lambda L: _perm(L.randperm(5, dtype=L.float32)),
+    lambda L: _perm(L.randperm(5, dtype=L.int8)), lambda L: L.randperm(300, dtype=L.int8),
+    lambda L: _perm(L.randperm(128, dtype=L.int8)), lambda L: L.randperm(129, dtype=L.int8),
+    lambda L: L.randperm(257, dtype=L.uint8), lambda L: L.randperm(5, dtype=L.bool),
+    lambda L: _perm(L.randperm(3, dtype=L.float16)),
+    lambda L: L.randperm(2050, dtype=L.float16), lambda L: L.randperm(5, dtype=L.complex64),
+    lambda L: L.randperm(2**24 + 2, dtype=L.float32), lambda L: L.randperm(5, requires_grad=True),
+    lambda L: L.randperm(5, dtype=L.float32, requires_grad=True).requires_grad,
+    lambda L: L.randperm(2.5), lambda L: _perm(L.randperm(n=4)),
+    lambda L: _perm(L.randperm(np.int64(3))),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("i", range(len(RANDPERM_CASES)))
+def test_randperm(i):
+    same(RANDPERM_CASES[i])
+
+
+# -- index grids --------------------------------------------------------------------------------
+
+TRI_CASES = [
+    lambda L: L.tril_indices(3, 3), lambda L: L.tril_indices(3, 4, 1),
+    lambda L: L.tril_indices(3, 4, -5), lambda L: L.tril_indices(0, 4),
+    lambda L: L.tril_indices(-1, 4), lambda L: L.tril_indices(3, -1),
+    lambda L: L.tril_indices(3, 3, dtype=L.int32), lambda L: L.tril_indices(3, 3, dtype=L.float32),
+    lambda L: L.tril_indices(3, 3, dtype=L.int16), lambda L: L.tril_indices(3, 3, dtype=L.bool),
+    lambda L: L.triu_indices(3, 4, -1), lambda L: L.triu_indices(3, 4, 10),
+    lambda L: L.triu_indices(4, 2, 1), lambda L: L.triu_indices(3, 3, 1, dtype=L.float32),
+    lambda L: L.triu_indices(3.0, 3), lambda L: L.triu_indices(row=3, col=3, offset=1),
+    lambda L: L.tril_indices(5, 7, 2), lambda L: L.triu_indices(7, 5, -3),
+    lambda L: L.triu_indices(3, 3, offset=1.5),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("i", range(len(TRI_CASES)))
+def test_tril_triu_indices(i):
+    same(TRI_CASES[i])
+
+
+def test_meshgrid_values_strides_and_gradients():
+    from helpers import check
+
+    a, b, c = np.arange(3.0), np.array([4.0, 5.0]), np.array([7.0, 8.0, 9.0, 1.0])
+    for indexing in ("ij", "xy"):
+        check(lambda lib, x, y: lib.meshgrid(x, y, indexing=indexing), a, b)  # noqa: B023
+        check(lambda lib, x, y, z: lib.meshgrid([x, y, z], indexing=indexing), a, b, c)  # noqa: B023
+        check(lambda lib, x: lib.meshgrid((x,), indexing=indexing), a)  # noqa: B023
+        check(lambda lib, x, y: [g * 2 for g in lib.meshgrid(x, y, indexing=indexing)],  # noqa: B023
+              np.array(2.0), b)  # fmt: skip
+        same(lambda L: [g.stride() for g in L.meshgrid(L.ones(3), L.ones(2), L.ones(4),
+                                                       indexing=indexing)])  # noqa: B023  # fmt: skip
+    with pytest.warns(UserWarning, match="indexing argument"):
+        ember.meshgrid(ember.ones(2), ember.ones(3))
+    check(lambda lib, x, y: lib.meshgrid(x, y), a, b)  # without indexing: 'ij'
+
+
+MESHGRID_ERRORS = [
+    lambda L: L.meshgrid(L.ones(2), L.ones(3), indexing="foo"),
+    lambda L: L.meshgrid(indexing="ij"), lambda L: L.meshgrid([], indexing="ij"),
+    lambda L: L.meshgrid(L.ones(2, 2), L.ones(3), indexing="ij"),
+    lambda L: L.meshgrid(L.ones(2), L.ones(2, dtype=L.float64), indexing="ij"),
+    lambda L: L.meshgrid(L.ones(2), L.ones(2, dtype=L.long), indexing="xy"),
+    lambda L: L.cartesian_prod(), lambda L: L.cartesian_prod(L.ones(2, 2)),
+    lambda L: L.cartesian_prod(L.ones(2, 2), L.ones(2)),
+    lambda L: L.cartesian_prod(L.ones(2), L.ones(2, dtype=L.long)),
+    lambda L: L.cartesian_prod(L.ones(()), L.ones(2)), lambda L: L.combinations(L.ones(2, 2)),
+    lambda L: L.combinations(L.ones(3), -1), lambda L: L.combinations(L.ones(3), 0),
+    lambda L: L.combinations(L.ones(3, dtype=L.int8), 0), lambda L: L.combinations(L.ones(2), 3),
+    lambda L: L.combinations(L.ones(0), 2), lambda L: L.combinations(L.ones(2), 3, True),
+    lambda L: L.cartesian_prod(L.ones(0), L.ones(3)),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("i", range(len(MESHGRID_ERRORS)))
+def test_meshgrid_cartesian_combinations_edges(i):
+    same(MESHGRID_ERRORS[i])
+
+
+def test_cartesian_prod_and_combinations():
+    from helpers import check
+
+    a, b, c = np.arange(3.0), np.array([4.0, 5.0]), np.array([7.0, 8.0, 9.0, 1.0])
+    check(lambda lib, x, y: lib.cartesian_prod(x, y), a, b)
+    check(lambda lib, x, y, z: lib.cartesian_prod(x, y, z), a, b, c)
+    check(lambda lib, x: lib.cartesian_prod(x) * 1, a)
+    check(lambda lib, x, y: lib.cartesian_prod(x, y), np.arange(3), np.arange(2))  # ints
+    for r in (1, 2, 3, 4, 5):
+        for rep in (False, True):
+            check(lambda lib, x: lib.combinations(x, r, rep), c)  # noqa: B023
+    check(lambda lib, x: lib.combinations(x), np.arange(5))
+    check(lambda lib, x: lib.combinations(x, with_replacement=True, r=2), a)
+
+
+# -- windows ------------------------------------------------------------------------------------
+
+WINDOW_ATOL = {"float16": 4e-3, "bfloat16": 2e-2, "float32": 2e-6, "float64": 1e-12}
+
+
+@pytest.mark.parametrize("name", ["hann_window", "hamming_window", "blackman_window",
+                                  "bartlett_window", "kaiser_window"])  # fmt: skip
+def test_windows(name):
+    # half-precision windows within a few ulps: torch rounds after every step, ember once
+    for n in (0, 1, 2, 3, 4, 5, 10, 31, 64, 257):
+        for periodic in (True, False):
+            for dt, atol in WINDOW_ATOL.items():
+                same(lambda L: getattr(L, name)(n, periodic, dtype=getattr(L, dt)), atol=atol)  # noqa: B023
+    same(lambda L: getattr(L, name)(6), atol=2e-6)
+    same(lambda L: getattr(L, name)(6, requires_grad=True), atol=2e-6)
+    same(lambda L: getattr(L, name)(window_length=7, periodic=False), atol=2e-6)
+    for bad in (lambda L: getattr(L, name)(-1), lambda L: getattr(L, name)(5, dtype=L.long),
+                lambda L: getattr(L, name)(5, dtype=L.bool), lambda L: getattr(L, name)(2.5),
+                lambda L: getattr(L, name)(5, dtype=L.complex64),
+                lambda L: getattr(L, name)(1, dtype=L.complex64),
+                lambda L: getattr(L, name)(0, dtype=L.complex128)):  # fmt: skip
+        same(bad)
+    if name == "hamming_window":
+        same(lambda L: L.hamming_window(8, True, 0.5), atol=2e-6)
+        same(lambda L: L.hamming_window(8, False, 0.6, 0.3, dtype=L.float64), atol=1e-12)
+    if name == "kaiser_window":
+        for beta in (0.0, 1.0, 5.5, 30.0):
+            same(lambda L: L.kaiser_window(9, False, beta, dtype=L.float64), atol=1e-12)  # noqa: B023
+            same(lambda L: L.kaiser_window(9, True, beta=beta), atol=2e-6)  # noqa: B023
+
+
+# -- memory layouts and buffers -----------------------------------------------------------------
+
+STRIDED_CASES = [
+    lambda L: L.empty_strided((2, 3), (1, 2)).stride(), lambda L: L.empty_strided((2, 3), (1, 2)),
+    lambda L: L.empty_strided((2, 3), (0, 0)).stride(), lambda L: L.empty_strided((2, 3), (3,)),
+    lambda L: L.empty_strided((2, 3), (-1, 1)), lambda L: L.empty_strided((2, -3), (1, 1)),
+    lambda L: L.empty_strided((2, 0), (5, 7)).stride(), lambda L: L.empty_strided((), ()).shape,
+    lambda L: L.empty_strided((2, 3), (3, 1), dtype=L.int64).dtype,
+    lambda L: L.empty_strided((2, 3), (3, 1), requires_grad=True).requires_grad,
+    lambda L: L.empty_strided([2, 3], [1, 2]).is_contiguous(), lambda L: L.empty_strided(2, 1),
+    lambda L: L.empty_strided((2, 3), (1, 2)).t().is_contiguous(),
+    lambda L: _written(L.empty_strided((4, 3), (1, 4))).sum(0),
+    lambda L: L.empty_permuted((2, 3, 4), (2, 0, 1)).stride(),
+    lambda L: L.empty_permuted((2, 3, 4), (0, 1, 2)).stride(),
+    lambda L: L.empty_permuted((2, 3, 4), (2, 0)), lambda L: L.empty_permuted((2, 3, 4), (2, 0, 0)),
+    lambda L: L.empty_permuted((2, 3, 4), (2, 0, 3)),
+    lambda L: L.empty_permuted((2, 3), (1, 0), dtype=L.int64).dtype,
+    lambda L: L.empty_permuted((2, 3), (1, 0), requires_grad=True).is_leaf,
+    lambda L: L.empty_permuted((2, 0, 3), (2, 1, 0)).stride(),
+]  # fmt: skip
+
+
+def _written(t):
+    t[...] = 2.0
+    return t
+
+
+@pytest.mark.parametrize("i", range(len(STRIDED_CASES)))
+def test_empty_strided_and_permuted(i):
+    fn = STRIDED_CASES[i]
+    if isinstance(_run(fn, torch), torch.Tensor) and "_written" not in repr(fn.__code__.co_names):
+        # uninitialized: compare all but the values
+        same(lambda L: (tuple(fn(L).shape), fn(L).stride(), _name(fn(L).dtype)))
+    else:
+        same(fn)
+
+
+RANGE_CASES = [
+    lambda L: L.range(1, 4), lambda L: L.range(1, 4, 0.5), lambda L: L.range(4),
+    lambda L: L.range(1, 4, dtype=L.int64), lambda L: L.range(4, 1), lambda L: L.range(4, 1, -1),
+    lambda L: L.range(1, 4, 0), lambda L: L.range(1, 1), lambda L: L.range(0, 1, 0.3),
+    lambda L: L.range(0, 1, 0.1), lambda L: L.range(0, 1, 0.1, dtype=L.float64),
+    lambda L: L.range(1, 4, dtype=L.bool), lambda L: L.range(1, 4, dtype=L.complex64),
+    lambda L: L.range(1, float("inf")), lambda L: L.range(1, 4, requires_grad=True),
+    lambda L: L.range(start=1, end=4, step=2), lambda L: L.range(0.5, 3, dtype=L.int64),
+    lambda L: L.range(1, 4, dtype=L.uint8), lambda L: L.range(-3, 3, 1.5, dtype=L.float16),
+    lambda L: L.range(0, 2, 0.25, dtype=L.bfloat16), lambda L: L.range(10, 0, -3),
+    lambda L: L.range(-1.5, 7.3, 0.7), lambda L: L.range(L.tensor(1), L.tensor(3.5)),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("i", range(len(RANGE_CASES)))
+def test_range(i):
+    same(RANGE_CASES[i], ulps=1)
+
+
+def test_range_warns_deprecated():
+    with pytest.warns(UserWarning, match="torch.range is deprecated"):
+        ember.range(0, 1)
+
+
+FROMBUFFER_CASES = [
+    lambda L: L.frombuffer(bytearray(b"abcd"), dtype=L.uint8),
+    lambda L: L.frombuffer(bytearray(np.arange(4, dtype=np.int32).tobytes()), dtype=L.int32),
+    lambda L: L.frombuffer(bytearray(np.arange(4, dtype=np.int32).tobytes()), dtype=L.int32,
+                           count=2, offset=4),  # fmt: skip
+    lambda L: L.frombuffer(bytearray(8), dtype=L.int32, count=3),
+    lambda L: L.frombuffer(bytearray(8), dtype=L.int32, offset=9),
+    lambda L: L.frombuffer(bytearray(8), dtype=L.int32, offset=-1),
+    lambda L: L.frombuffer(bytearray(7), dtype=L.int32),
+    lambda L: L.frombuffer(bytearray(7), dtype=L.int32, count=1),
+    lambda L: L.frombuffer(bytearray(0), dtype=L.int32),
+    lambda L: L.frombuffer(bytearray(8), dtype=L.int32, count=0),
+    lambda L: L.frombuffer(bytearray(8), dtype=L.int32, count=-2),
+    lambda L: L.frombuffer(b"abcd", dtype=L.uint8), lambda L: L.frombuffer(bytearray(8)),
+    lambda L: L.frombuffer(array.array("f", [1, 2]), dtype=L.float32),
+    lambda L: L.frombuffer(array.array("d", [1, 2]), dtype=L.float16),
+    lambda L: L.frombuffer([1, 2], dtype=L.float32),
+    lambda L: L.frombuffer(bytearray(8), dtype=L.float32, requires_grad=True),
+    lambda L: L.frombuffer(memoryview(bytearray(b"\x01\x00\x02\x00")), dtype=L.int16),
+    lambda L: L.frombuffer(bytearray(6), dtype=L.bfloat16),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("i", range(len(FROMBUFFER_CASES)))
+def test_frombuffer(i):
+    same(FROMBUFFER_CASES[i])
+
+
+def test_frombuffer_shares_memory():
+    for lib in (torch, ember):
+        b = bytearray(4)
+        t = lib.frombuffer(b, dtype=lib.uint8)
+        t[1] = 7
+        assert b == bytearray(b"\x00\x07\x00\x00")
+        b[2] = 9
+        assert t.tolist() == [0, 7, 9, 0]
+    with pytest.warns(UserWarning, match="not writable"):
+        ember.frombuffer(b"ab", dtype=ember.uint8)
+
+
+def test_from_file(tmp_path):
+    path = str(tmp_path / "data.bin")
+    np.arange(6, dtype=np.float32).tofile(path)
+    missing = str(tmp_path / "missing.bin")
+    for fn in (lambda L: L.from_file(path, size=6), lambda L: L.from_file(path, size=3),
+               lambda L: L.from_file(path), lambda L: L.from_file(path, size=7),
+               lambda L: L.from_file(path, size=3, dtype=L.float64),
+               lambda L: L.from_file(path, size=2, dtype=L.int64),
+               lambda L: L.from_file(path, size=2, dtype=L.bool),
+               lambda L: L.from_file(path, size=2, requires_grad=True),
+               lambda L: L.from_file(path, False, 6), lambda L: L.from_file(path, size=-1),
+               lambda L: L.from_file(missing, size=2),
+               lambda L: L.from_file(missing, shared=False, size=2)):  # fmt: skip
+        same(fn)
+    for lib, name in ((torch, "t.bin"), (ember, "e.bin")):  # shared: created, written through
+        p = str(tmp_path / name)
+        t = lib.from_file(p, shared=True, size=3, dtype=lib.int32)
+        assert t.tolist() == [0, 0, 0] and os.path.getsize(p) == 12
+        t[1] = 5
+        del t
+        assert np.fromfile(p, dtype=np.int32).tolist() == [0, 5, 0]
+        t = lib.from_file(p, shared=False, size=3, dtype=lib.int32)
+        t[0] = 9  # a private copy: the file keeps its values
+        assert np.fromfile(p, dtype=np.int32).tolist() == [0, 5, 0]
+        assert lib.from_file(p, shared=True, size=5, dtype=lib.int32).tolist() == [0, 5, 0, 0, 0]
+        assert os.path.getsize(p) == 20  # extended to fit
+
+
+# -- legacy constructors ------------------------------------------------------------------------
+
+LEGACY = ["FloatTensor", "DoubleTensor", "HalfTensor", "BFloat16Tensor", "ByteTensor",
+          "CharTensor", "ShortTensor", "IntTensor", "LongTensor", "BoolTensor"]  # fmt: skip
+LEGACY_CASES = [
+    lambda T, L: T([1, 0]), lambda T, L: T((1, 2)), lambda T, L: T([[1, 0], [0, 1]]),
+    lambda T, L: T(), lambda T, L: T(2, 3).shape, lambda T, L: T(L.Size([2, 3])).shape,
+    lambda T, L: T(np.int64(3)).shape, lambda T, L: T(-1), lambda T, L: T(2, 3.0),
+    lambda T, L: T(2.5), lambda T, L: T(True), lambda T, L: T("a"), lambda T, L: T([[1, 2], [3]]),
+    lambda T, L: T(np.array([1, 0])), lambda T, L: T([1], dtype=L.float64),
+    lambda T, L: T([1], device="cpu"), lambda T, L: T(L.ones(2)), lambda T, L: T(L.ones(2).long()),
+    lambda T, L: T.dtype, lambda T, L: T.is_sparse, lambda T, L: T.__name__,
+    lambda T, L: isinstance(L.ones(2), T), lambda T, L: isinstance(L.ones(2).long(), T),
+    lambda T, L: isinstance(L.ones(2, dtype=T.dtype), T), lambda T, L: isinstance(3, T),
+    lambda T, L: isinstance(L.ones(2, requires_grad=True), T), lambda T, L: issubclass(L.Tensor, T),
+    lambda T, L: isinstance(L.ones(2, dtype=T.dtype)[0], T),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", LEGACY)
+@pytest.mark.parametrize("i", range(len(LEGACY_CASES)))
+def test_legacy_constructors(i, name):
+    same(lambda L: LEGACY_CASES[i](getattr(L, name), L))
+
+
+def test_legacy_constructor_aliases_a_tensor():
+    for lib in (torch, ember):
+        t = lib.ones(2)
+        u = lib.FloatTensor(t)
+        u[0] = 5
+        assert u is not t and t.tolist() == [5.0, 1.0]
+        assert repr(lib.FloatTensor) == f"<class '{lib.__name__}.FloatTensor'>"
+
+
+@pytest.mark.parametrize(
+    "t", ["DoubleTensor", "FloatTensor", "LongTensor", "HalfTensor", "torch.DoubleTensor",
+          "torch.LongTensor", "torch.NoSuchTensor", "foo.DoubleTensor", "float64"],
+)  # fmt: skip
+def test_set_default_tensor_type(t):
+    def run(L):
+        arg = getattr(L, t) if hasattr(L, t) and "." not in t else t
+        try:
+            L.set_default_tensor_type(arg)
+            return _name(L.get_default_dtype()), _name(L.tensor([1.5]).dtype)
+        finally:
+            L.set_default_dtype(L.float32)
+
+    same(run)
+    with pytest.warns(UserWarning, match="set_default_tensor_type.. is deprecated"):
+        ember.set_default_tensor_type(ember.FloatTensor)

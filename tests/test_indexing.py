@@ -14,7 +14,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from helpers import check, check_gradgrad, gradcheck  # noqa: E402
+from helpers import check, check_gradgrad, gradcheck, gradgradcheck  # noqa: E402
 
 import ember  # noqa: E402
 
@@ -624,3 +624,336 @@ def test_scatter_src_larger_than_index():
     j = ember.tensor([[0, 2, 1], [1, 1, 0]])
     gradcheck(lambda x, s: x.scatter_add(0, j, s), [rng.standard_normal((3, 4)),
                                                    rng.standard_normal((3, 3))])  # fmt: skip
+
+
+# -- index_add / index_copy / index_fill / put / masked_scatter / scatter_reduce ---------------
+
+MORE = [
+    "x.index_add(0, t([0, 0]), x[:2])", "x.index_add(1, t([3, 1, 3]), w33, alpha=0.5)",
+    "lib.index_add(x, -1, t([0]).int(), x[:, :1] * 2)", "(x * 1).index_add_(0, t([2, 2, 2]), w34)",
+    "x.long().index_add(0, t([0, 0]), x[:2].long(), alpha=2)",
+    "x.long().index_add(0, t([0, 0]), x[:2].long(), alpha=0.5)", "s.index_add(0, t([0]), w0)",
+    "s.index_add(0, t(0), w0 * 2)", "x.index_add(0, t([], dtype=lib.int64), x[:0])",
+    "x.index_copy(0, t([2, 0]), w24)", "x.index_copy(1, t([3, 1, 0]), w33)",
+    "lib.index_copy(x, -1, t(2), x[:, :1])", "(x * 1).index_copy_(0, t([1]), w24[:1])",
+    "s.index_copy(0, t([0]), w0)", "x.long().index_copy(1, t([0, 3]), x[:, :2].long())",
+    "x.index_fill(0, t([0, 2]), 1.5)", "x.index_fill(1, t([-1, 1]), -2)",
+    "x.index_fill(1, t([3, 1]), w0)", "x.index_fill(0, t(1), w0 * 3)",
+    "(x * 1).index_fill_(1, t([0, 0]), 7)", "x.long().index_fill(0, t([0]), 1.7)",
+    "x.long().index_fill(0, t([0]), t(-1.7))", "s.index_fill(0, t([0, 0]), 1.0)",
+    "lib.index_fill(x, 0, t([1]), 0)",
+    "x.put(t([0, 11, -2]), w3)", "x.put(t([5, 5, 1]), w3, accumulate=True)",
+    "x.t().put(t([0, 5]), w3[:2])", "lib.put(x, t([[1, 2], [3, 4]]), w22)",
+    "(x * 1).put_(t([1, 1]), w3[:2], True)", "x.put(t(5), w0)", "s.put(t([0, 0]), w3[:2])",
+    "x.long().put(t([0]), t([9]))",
+    "x.masked_scatter(x > 5, w12v)", "x.masked_scatter(t([True, False, False, True]), w24)",
+    "x[:1].masked_scatter(t([[True], [False], [True]]), w12v)", "x.masked_scatter(x > 100, w3)",
+    "(x * 1).masked_scatter_(x < 3, w12v)", "lib.masked_scatter(x, x > 0, w34)",
+    "s.masked_scatter(t(True), w3)", "x.long().masked_scatter(x > 5, t(list(range(12))))",
+]  # fmt: skip
+
+REDUCE = [
+    "x.scatter_reduce(0, {i}, w34, '{r}', include_self={inc})",
+    "x.scatter_reduce(1, t([[0, 0], [1, 3], [3, 3]]), w33[:, :2], '{r}', include_self={inc})",
+    "x.scatter_reduce(0, t([[0, 1, 0, 0]]), ties, '{r}', include_self={inc})",
+    "z.scatter_reduce(0, t([[0, 1, 0, 0], [0, 1, 1, 0]]), zsrc, '{r}', include_self={inc})",
+    "(x * 1).scatter_reduce_(0, {i}, w34, '{r}', include_self={inc})",
+    "x.long().scatter_reduce(0, {i}, (w34 * 5).long(), '{r}', include_self={inc})",
+    "s.scatter_reduce(0, t(0), w0, '{r}', include_self={inc})",
+    "s.scatter_reduce(0, t([0, 0]), w3[:2], '{r}', include_self={inc})",
+]
+REDUCE = [c.format(i="t([[0, 1, 2, 0], [0, 0, 2, 2], [1, 1, 1, 1]])", r=r, inc=inc)
+          for c in REDUCE for r in ("sum", "prod", "mean", "amax", "amin")
+          for inc in (True, False)]  # fmt: skip
+
+
+def _more_namespace(lib):
+    ns = _family_namespace(lib)
+    rng = np.random.default_rng(11)
+    for name, shape in [("w33", (3, 3)), ("w34", (3, 4)), ("w24", (2, 4)), ("w3", (3,)),
+                        ("w12v", (12,))]:  # fmt: skip
+        ns[name] = lib.from_numpy(rng.standard_normal(shape)).requires_grad_()
+    # ties for amax/amin (evenly shared gradients), and zeros for prod (single and repeated)
+    ns["ties"] = lib.tensor([[5.0, 2.0, 6.0, 2.0]], dtype=lib.float64, requires_grad=True)
+    ns["z"] = lib.tensor([[0.0, 2.0, 3.0, 0.0], [1.0, 0.0, 2.0, 0.0]], dtype=lib.float64,
+                         requires_grad=True)  # fmt: skip
+    ns["zsrc"] = lib.tensor([[2.0, 0.0, 0.0, 0.0], [0.0, 3.0, 1.0, 0.0]], dtype=lib.float64,
+                            requires_grad=True)  # fmt: skip
+    ns["x"].data[0, 0] = 5.0  # a tie between x and ties' 5.0 (amax/amin)
+    return ns
+
+
+def _compare_code(code, ns_of=_more_namespace, warn=True):
+    res = {}
+    for lib in LIBS:
+        ns = ns_of(lib)
+        r, w = _run(lib, code, ns)
+        res[lib] = ns, r, w
+    (tns, tr, tw), (ens, er, ew) = res[torch], res[ember]
+    _same_values_close(er, tr, code)
+    if warn:
+        _same_warnings(ew, tw)
+    assert _fn_name(er) == _fn_name(tr)
+    assert er.requires_grad == tr.requires_grad
+    if not tr.requires_grad:
+        return
+    rr = np.asarray(np.random.default_rng(9).standard_normal(tuple(tr.shape)))
+    for lib, (_, r, _) in res.items():
+        (r * lib.from_numpy(rr).to(r.dtype)).sum().backward()
+    for name, t in tns.items():
+        if isinstance(t, torch.Tensor) and t.requires_grad and t.is_leaf:
+            e = ens[name].grad
+            assert (e is None) == (t.grad is None), f"grad of {name}"
+            if e is not None:
+                assert tuple(e.shape) == tuple(t.grad.shape)
+                np.testing.assert_allclose(np.asarray(e._data), t.grad.numpy(), rtol=1e-10,
+                                           atol=1e-12, err_msg=f"grad of {name}")  # fmt: skip
+
+
+def _same_values_close(e, t, what):
+    assert str(e.dtype).split(".")[-1] == str(t.dtype).split(".")[-1], f"{what}: dtype"
+    assert tuple(e.shape) == tuple(t.shape), f"{what}: shape {e.shape} != {tuple(t.shape)}"
+    np.testing.assert_allclose(np.asarray(e.detach()._data), t.detach().numpy(), rtol=1e-12,
+                               err_msg=what)  # fmt: skip
+
+
+@pytest.mark.parametrize("code", MORE + REDUCE)
+def test_more_family(code):
+    _compare_code(code)
+
+
+INDEX_REDUCE = [
+    f"x.index_reduce(0, t([0, 2, 0]), w34, '{r}', include_self={inc})"
+    for r in ("prod", "mean", "amax", "amin") for inc in (True, False)
+] + [
+    "x.index_reduce(1, t([3, 3]).int(), x[:, :2] * 1, 'amax')",
+    "z.index_reduce(1, t([0, 0, 1, 1]), zsrc, 'prod')",
+    "(x * 1).index_reduce_(0, t([1]), w24[:1], 'mean', include_self=False)",
+    "x.long().index_reduce(0, t([0, 0]), (w24 * 5).long(), 'mean')",
+    "s.index_reduce(0, t([0]), w0, 'prod')",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("code", INDEX_REDUCE)
+def test_index_reduce(code):
+    _compare_code(code, warn=False)  # torch warns once per process (beta API), ember per call site
+    _, w = _run(ember, code, _more_namespace(ember))
+    assert w == ["index_reduce() is in beta and the API may change at any time."]
+
+
+MORE_ERRORS = [
+    "x.index_add(0, t([0, 0]), x[:2].float())", "x.index_add(0, t([0, 3]), x[:2])",
+    "x.index_add(0, t([0, -1]), x[:2])", "x.index_add(0, t([0.0, 0]), x[:2])",
+    "x.index_add(0, t([[0, 0]]), x[:2])", "x.index_add(0, t([0, 0]), x[:3])",
+    "x.index_add(0, t([0, 0]), x[:2, :3])", "x.index_add(0, t([0, 0]), x[:2, None])",
+    "x.index_add(0, t(0), x[0])", "s.index_add(0, t([0, 0]), w3[:2])",
+    "x.index_add(2, t([0]), x[:1])", "x.index_add(1, t([0]), w3)",
+    "x.index_copy(0, t([0, 3]), x[:2])", "x.index_copy(0, t([0, -1]), x[:2])",
+    "x.index_copy(0, t([0, 2]).int(), x[:2])", "x.index_copy(0, t([0, 2]), x[:2].float())",
+    "x.index_copy(0, t([0, 2]), x[:3])", "x.index_copy(1, t([[0, 2]]), x[:, :2])",
+    "x.index_copy(0, t([0, 2]), x[:2, :3])", "x.index_copy(0, t([0, 2]), w3)",
+    "x.index_copy(0, t([0, 2]), w0)",
+    "x.index_fill(0, t([0, 2]).int(), 1.5)", "x.index_fill(0, t([0, 3]), 1.5)",
+    "x.index_fill(0, t([0, -4]), 1.5)", "x.index_fill(0, t([[0, 1]]), 1.5)",
+    "x.index_fill(0, t([0, 1]), t([1.5]))", "x.int().index_fill(0, t([0]), 2 ** 40)",
+    "x.index_fill(0, t([0.0]), 1.0)", "x.index_fill(2, t([0]), 1.0)",
+    "x.put(t([0, 12]), w3[:2])", "x.put(t([0, -13]), w3[:2])", "x.put(t([0, 5]).int(), w3[:2])",
+    "x.put(t([0, 5]), w3)", "x.put(t([0, 5]), w3[:2].float())",
+    "x.put(t([0, 5]), t(1.0))", "x.put_(t([0]), w3[:1])",
+    "x.masked_scatter(x > 0, w3)", "x.masked_scatter(x > 0, w12v.float())",
+    "x.masked_scatter((x > 0).float(), w12v)", "x.masked_scatter(t([[True], [False]]), w12v)",
+    "x[:1].detach().masked_scatter_(t([[True], [False], [True]]), w12v)",
+    "x.masked_scatter(x > 0, 1.0)", "x.masked_scatter_(x > 0, w12v)",
+    "x.scatter_reduce(0, t([[0.0, 1]]), x, 'sum')",
+    "x.scatter_reduce(0, t([[0, 1]]), x.float(), 'add')",
+    "x.scatter_reduce(0, t([[0, 1, 0, 0, 1]]), x, 'add')",
+    "x.scatter_reduce(0, t([[0, 3]]), x, 'add')", "x.scatter_reduce(0, t([[0, 3]]), x, 'sum')",
+    "x.scatter_reduce(0, t([[0, 1]]), 1.0, 'sum')", "x.scatter_reduce(0, t([[0, -1]]), x, 'amax')",
+    "x.scatter_reduce(0, t([0, 1]), x, 'amax')",
+    "t([True]).scatter_reduce(0, t([0]), t([True]), 'mean')",
+    "x.index_reduce(0, t([0, 0]), x[:2], 'sum')", "x.index_reduce(0, t([0, 3]), x[:2], 'amax')",
+    "x.index_reduce(0, t([0, 0]), x[:2].float(), 'amax')",
+    "x.index_reduce(0, t([0]), x[:2], 'amax')",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("code", MORE_ERRORS)
+def test_more_family_errors(code):
+    t, e = _errors(code, _more_namespace)
+    assert type(e) is type(t), f"ember {type(e).__name__}({e}), torch {type(t).__name__}({t})"
+    assert str(e) == str(t)
+
+
+def test_more_family_noncontiguous_and_dtypes():
+    rng = np.random.default_rng(12)
+    x = np.ascontiguousarray(rng.standard_normal((4, 3)).T).T  # a transposed layout
+    i = np.array([[0, 1, 2], [2, 2, 0]])
+    check(lambda lib, x, s: x.index_add(1, lib.tensor([2, 0]), s), x, rng.standard_normal((4, 2)))
+    check(lambda lib, x, s: x.index_copy(0, lib.tensor([3, 1]), s), x, rng.standard_normal((2, 3)))
+    check(lambda lib, x: x.index_fill(1, lib.tensor([1]), 2.0), x)
+    check(lambda lib, x, s: x.put(lib.tensor([0, 7, 3]), s), x, rng.standard_normal(3))
+    check(lambda lib, x, s: x.masked_scatter(x > 0, s), x, rng.standard_normal(12))
+    for r in ("sum", "prod", "mean", "amax", "amin"):
+        check(lambda lib, x, s, r=r: x.scatter_reduce(0, lib.tensor(i), s, r), x,
+              rng.standard_normal((2, 3)))  # fmt: skip
+    for dt in (np.float32, np.int32, np.int64, np.bool_):
+        xd = (x * 3).astype(dt)
+        check(lambda lib, x: x.index_fill(0, lib.tensor([1]), 1), xd)
+        check(lambda lib, x: x.put(lib.tensor([2]), x[0, :1]), xd)
+        check(lambda lib, x: x.masked_scatter(x == x, x.t().reshape(-1)), xd)
+        check(lambda lib, x: x.index_copy(0, lib.tensor([3]), x[:1]), xd)
+        if dt is not np.bool_:
+            check(lambda lib, x: x.index_add(0, lib.tensor([3, 3]), x[:2]), xd)
+        for r in ("sum", "prod", "amax", "amin") + (("mean",) if dt is not np.bool_ else ()):
+            check(lambda lib, x, r=r: x.scatter_reduce(1, lib.tensor(i[:, :2]), x[:2, :2], r,
+                                                       include_self=False), xd)  # fmt: skip
+
+
+def test_scatter_reduce_gradients_by_finite_differences():
+    rng = np.random.default_rng(13)
+    i = ember.tensor([[0, 1, 2, 0], [0, 0, 2, 2]])
+    x, s = rng.standard_normal((3, 4)), rng.standard_normal((2, 4))
+    for r in ("sum", "prod", "mean", "amax", "amin"):
+        for inc in (True, False):
+            gradcheck(lambda a, b, r=r, inc=inc: a.scatter_reduce(0, i, b, r, include_self=inc),
+                      [x, s])  # fmt: skip
+            gradgradcheck(lambda a, b, r=r, inc=inc: a.scatter_reduce(0, i, b, r,
+                                                                      include_self=inc) ** 2,
+                          [x, s])  # fmt: skip
+    # src larger than index (torch's backward refuses; the math: zeros where src is unused)
+    gradcheck(lambda a, b: a.scatter_reduce(1, i[:, :2], b, "prod"),
+              [x, rng.standard_normal((3, 3))])  # fmt: skip
+    j = ember.tensor([0, 2, 0])
+    for r in ("prod", "mean", "amax", "amin"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            gradcheck(lambda a, b, r=r: a.index_reduce(0, j, b, r),
+                      [x, rng.standard_normal((3, 4))])  # fmt: skip
+    gradcheck(lambda a, b: a.index_add(1, ember.tensor([1, 1]), b, alpha=-2), [x, s.T[:3]])
+    gradcheck(lambda a, b: a.masked_scatter(ember.from_numpy(x > 0), b), [x, rng.random(13)])
+    gradcheck(lambda a, b: a.put(ember.tensor([1, 11, 1]), b, accumulate=True), [x, s[0, :3]])
+
+
+def test_double_backward_more():
+    rng = np.random.default_rng(14)
+    x, s = rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
+    i = np.array([[0, 1, 2, 0], [0, 0, 2, 2], [1, 1, 1, 1]])
+    for r in ("sum", "prod", "mean", "amax", "amin"):
+        check_gradgrad(lambda lib, a, b, r=r: a.scatter_reduce(0, lib.tensor(i), b, r) ** 2, x, s)
+    check_gradgrad(lambda lib, a, b: a.index_add(0, lib.tensor([1, 1, 0]), b) ** 2, x, s)
+    check_gradgrad(lambda lib, a, b: a.index_copy(0, lib.tensor([2, 0]), b[:2]) ** 2, x, s)
+    check_gradgrad(lambda lib, a, b: a.masked_scatter(a > 0, b) ** 2, x, s)
+    check_gradgrad(lambda lib, a, b: a.put(lib.tensor([0, 7]), b[0, :2]) ** 2, x, s)
+
+
+def test_inplace_forms_and_versions():
+    codes = [
+        "y.index_add_(0, t([0, 0]), w24)", "y.index_copy_(0, t([1, 2]), w24)",
+        "y.index_fill_(1, t([0]), 2.0)", "y.put_(t([0, 1]), w3[:2])",
+        "y.masked_scatter_(y > 0, w12v)",
+        "y.scatter_reduce_(0, t([[0, 1, 2, 0]]), w24[:1], 'amax')",
+        "y[1:].index_fill_(1, t([2]), w0)", "y[:, 1].put_(t([0]), w3[:1], accumulate=True)",
+        "y.t().masked_scatter_(y.t() > 0, w12v)", "y.fill_(2.0)", "y.fill_(w0)", "y.zero_()",
+        "y[0].fill_(w0)", "y.fill_diagonal_(3.0)", "y.fill_diagonal_(3.0, wrap=True)",
+        "y.t()[1:].fill_diagonal_(-1.0)", "lib.fill_(y, 2)", "lib.zero_(y)",
+        "lib.index_put_(y, (t([0, 2]),), w24, True)",
+    ]  # fmt: skip
+    for code in codes:
+        res = {}
+        for lib in LIBS:
+            ns = _more_namespace(lib)
+            ns["y"] = ns["x"] * 1
+            v0 = ns["y"]._version
+            _run(lib, code, ns)
+            res[lib] = ns, ns["y"]._version - v0
+        (tns, tv), (ens, ev) = res[torch], res[ember]
+        assert ev == tv, f"{code}: version moved by {ev}, torch {tv}"
+        _same_values_close(ens["y"], tns["y"], code)
+        assert _fn_name(ens["y"]) == _fn_name(tns["y"]), code
+        rr = np.random.default_rng(15).standard_normal(tuple(tns["y"].shape))
+        for lib, (ns, _) in res.items():
+            (ns["y"] * lib.from_numpy(rr)).sum().backward()
+        for name, t in tns.items():
+            if isinstance(t, torch.Tensor) and t.is_leaf and t.requires_grad:
+                e = ens[name]
+                assert (e.grad is None) == (t.grad is None), f"{code}: grad of {name}"
+                if t.grad is not None:
+                    np.testing.assert_allclose(
+                        np.asarray(e.grad._data),
+                        t.grad.numpy(),
+                        rtol=1e-10,
+                        err_msg=f"{code}: grad of {name}",
+                    )
+
+
+def test_fill_and_zero():
+    rng = np.random.default_rng(16)
+    x = rng.standard_normal((2, 3))
+    check(lambda lib, x: lib.fill(x, 2), x)
+    check(lambda lib, x, v: lib.fill(x, v), x, rng.standard_normal(()))
+    check(lambda lib, x: lib.fill(x.t(), 2.5), x)
+    check(lambda lib, x: (x * 1).fill_(3) * x, x)
+    check(lambda lib, x, v: (x * 1).fill_(v) * x, x, rng.standard_normal(()))
+    check(lambda lib, x: (x * 1).zero_() + x, x)
+    check(lambda lib, x: x.detach().int().fill_(7), x)
+    check(lambda lib, x: x.detach().fill_(lib.tensor(2)), x)
+    check(lambda lib, x: x.detach().bool().fill_(0.5), x)
+    check(lambda lib, x: lib.zeros(7, 3).fill_diagonal_(1, wrap=True), x)
+    check(lambda lib, x: lib.zeros(3, 3, 3).fill_diagonal_(2), x)
+    check(lambda lib, x: lib.zeros(3, 7, dtype=lib.int64).fill_diagonal_(5, True), x)
+    for code in ["x.detach().fill_(t([1.0]))", "x.detach().int().fill_(1e10)",
+                 "x.detach().int().fill_(2 ** 40)", "x.fill_(2.0)", "v.detach().fill_diagonal_(1)",
+                 "lib.zeros(2, 3, 3).fill_diagonal_(1)", "x.fill_diagonal_(3)",
+                 "x.detach().int().fill_diagonal_(2 ** 40)", "lib.fill(x, t([1.0]))",
+                 "x.zero_()"]:  # fmt: skip
+        t, e = _errors(code, _more_namespace)
+        assert type(e) is type(t) and str(e) == str(t), (code, t, e)
+    t, e = _errors("x.detach().fill_('a')", _more_namespace)
+    assert type(e) is type(t) is TypeError
+
+
+def test_nonzero_argwhere():
+    rng = np.random.default_rng(17)
+    for a in (
+        rng.standard_normal((3, 4)) > 0,
+        np.array([0, 3, 0, -1]),
+        np.array(2.0),
+        np.array(0.0),
+        np.zeros((2, 0, 3)),
+        rng.integers(0, 2, (2, 2, 3)).astype(np.int32),
+    ):
+        check(lambda lib, x: lib.nonzero(x), a)
+        check(lambda lib, x: x.nonzero(), a)
+        check(lambda lib, x: lib.nonzero(x, as_tuple=True), a)
+        check(lambda lib, x: x.argwhere(), a)
+        check(lambda lib, x: lib.argwhere(x), a)
+        for size in (0, 1, 3, 20):
+            check(lambda lib, x, n=size: lib.nonzero_static(x, size=n), a)
+            check(lambda lib, x, n=size: x.nonzero_static(size=n, fill_value=-9), a)
+    t, e = _errors("lib.nonzero_static(x, size=-1)", _more_namespace)
+    assert type(e) is type(t) and str(e) == str(t)
+    # nonzero's (n, ndim) result is laid out column by column, as torch's
+    for lib in LIBS:
+        r = lib.nonzero(lib.tensor([[1, 0], [2, 3]]))
+        assert r.stride() == (1, 3)
+
+
+def test_unravel_index():
+    cases = [([4, 1], (3, 2)), (4, (3, 2)), ([[1234], [5678]], (10, 10, 10, 10)),
+             ([0, 5, 7, -1], [3, 2]), ([3], 5), ([2], ())]  # fmt: skip
+    for idx, shape in cases:
+        for dt in (np.int64, np.int32, np.uint8):
+            a = np.array(idx)
+            if dt is np.uint8 and (a < 0).any():
+                continue
+            check(lambda lib, i, s=shape: lib.unravel_index(i, s), a.astype(dt))
+    for code in [
+        "lib.unravel_index(t([1.0]), (2,))",
+        "lib.unravel_index(t([True]), (2,))",
+        "lib.unravel_index(t([1]), 2.0)",
+        "lib.unravel_index(t([1]), (2, 1.0))",
+        "lib.unravel_index(t([1]), (2, -1))",
+        "lib.unravel_index(t([1]), (2, 0, 1))",
+    ]:
+        t, e = _errors(code, _more_namespace)
+        assert type(e) is type(t), (code, t, e)

@@ -15,7 +15,14 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from helpers import check, check_error, check_gradgrad, make_inputs  # noqa: E402
+from helpers import (  # noqa: E402
+    check,
+    check_error,
+    check_gradgrad,
+    gradcheck,
+    gradgradcheck,
+    make_inputs,
+)
 
 import ember  # noqa: E402
 
@@ -480,3 +487,395 @@ def test_dof_warning():
     x = ember.ones(1)
     with pytest.warns(UserWarning, match="degrees of freedom is <= 0"):
         x.var()
+
+
+# == the rest: NaN-aware sums, counts, medians, mode, kthvalue, quantiles, aminmax, scans =====
+
+
+def _distinct(rng, shape, dtype, transposed=False):
+    """As _data, with distinct integers too: ops that return the index of one of several equal
+    values may pick any of them (tests of ties below check such indices for validity)."""
+    if transposed:
+        return _distinct(rng, shape[::-1], dtype).T
+    if dtype == np.int64:
+        n = int(np.prod(shape))
+        return (rng.permutation(n) - n // 2).reshape(shape).astype(np.int64)
+    return _data(rng, shape, dtype)
+
+
+def _distinct_inputs(dtype, seed=0):
+    rng = np.random.default_rng(seed)
+    for shape in SHAPES:
+        yield shape, _distinct(rng, shape, dtype)
+        if len(shape) >= 2:
+            yield shape, _distinct(rng, shape, dtype, transposed=True)
+
+
+def _full_and_dims(name, dims, **kw):
+    yield "full", lambda lib, x: getattr(lib, name)(x, **kw)
+    for d in dims:
+        for k in (False, True):
+            yield f"dim={d} keepdim={k}", (
+                lambda lib, x, d=d, k=k: getattr(lib, name)(x, d, k, **kw))  # fmt: skip
+
+
+def _quantile_calls(name, n, shape):
+    def q(lib, x):
+        return lib.tensor([0.0, 0.3, 0.75, 1.0]).to(x.dtype)
+
+    f = lambda lib: getattr(lib, name)  # noqa: E731
+    yield "full q=0.3", lambda lib, x: f(lib)(x, 0.3)
+    yield "full q tensor keepdim", lambda lib, x: f(lib)(x, q(lib, x), None, True)
+    for d in _int_dims(n):
+        for k in (False, True):
+            yield f"dim={d} keepdim={k}", lambda lib, x, d=d, k=k: f(lib)(x, 0.4, d, k)
+            yield f"dim={d} keepdim={k} q tensor", (
+                lambda lib, x, d=d, k=k: f(lib)(x, q(lib, x), d, k))  # fmt: skip
+    for mode in ("lower", "higher", "midpoint", "nearest"):
+        yield mode, lambda lib, x, m=mode: f(lib)(x, q(lib, x), -1, interpolation=m)
+
+
+def _more_calls(name, shape):
+    n = len(shape)
+    if name in ("nansum", "nanmean"):
+        yield from _full_and_dims(name, _any_dims(n))
+        if name == "nansum":
+            yield "dtype", lambda lib, x: lib.nansum(x, -1, dtype=lib.float64)
+    elif name == "count_nonzero":
+        yield "full", lambda lib, x: lib.count_nonzero(x)
+        for d in _any_dims(n):
+            yield f"dim={d}", lambda lib, x, d=d: lib.count_nonzero(x, d)
+    elif name in ("median", "nanmedian"):
+        yield from _full_and_dims(name, _int_dims(n))
+        yield "method", lambda lib, x: getattr(x, name)(dim=-1, keepdim=True)
+    elif name == "mode":
+        yield "default dim", lambda lib, x: lib.mode(x)
+        yield from list(_full_and_dims(name, _int_dims(n)))[1:]
+    elif name == "kthvalue":
+        for d in _int_dims(n):
+            size = shape[d] if shape else 1
+            for kk in sorted({1, max(size, 1), (size + 1) // 2 or 1}):
+                for k in (False, True):
+                    yield f"k={kk} dim={d} keepdim={k}", (
+                        lambda lib, x, kk=kk, d=d, k=k: lib.kthvalue(x, kk, d, k))  # fmt: skip
+    elif name == "aminmax":
+        yield "full", lambda lib, x: lib.aminmax(x)
+        yield "full keepdim", lambda lib, x: lib.aminmax(x, keepdim=True)
+        for d in _int_dims(n):
+            for k in (False, True):
+                yield f"dim={d} keepdim={k}", (
+                    lambda lib, x, d=d, k=k: x.aminmax(dim=d, keepdim=k))  # fmt: skip
+    elif name in ("cummax", "cummin", "logcumsumexp"):
+        for d in _int_dims(n):
+            yield f"dim={d}", lambda lib, x, d=d: getattr(lib, name)(x, d)
+    else:
+        yield from _quantile_calls(name, n, shape)
+
+
+MORE = ["nansum", "nanmean", "count_nonzero", "median", "nanmedian", "mode", "kthvalue",
+        "aminmax", "cummax", "cummin", "logcumsumexp", "quantile", "nanquantile"]  # fmt: skip
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
+@pytest.mark.parametrize("name", MORE)
+def test_more_reductions_sweep(name, dtype):
+    # shapes 0-d to 4-d (empty ones included), transposed layouts, every dim and keepdim;
+    # values, dtypes, indices, grad_fn names and gradients against torch, or its exception
+    for shape, a in _distinct_inputs(dtype):
+        for desc, fn in _more_calls(name, shape):
+            _same(fn, a, what=f"{name} {shape} strides={a.strides} {desc}")
+
+
+@pytest.mark.parametrize("dt", ["int32", "int8", "uint8", "int16", "float16"])
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda lib, x: x.nansum(1),
+        lambda lib, x: x.count_nonzero(0),
+        lambda lib, x: x.median(),
+        lambda lib, x: x.median(1),
+        lambda lib, x: x.nanmedian(0),
+        lambda lib, x: x.mode(1),
+        lambda lib, x: x.kthvalue(2, 1),
+        lambda lib, x: x.aminmax(dim=0),
+        lambda lib, x: x.cummax(1),
+        lambda lib, x: x.cummin(0),
+        lambda lib, x: x.logcumsumexp(1),
+        lambda lib, x: x.quantile(0.5),
+    ],
+)
+def test_more_small_dtypes(fn, dt):
+    _same(fn, np.array([[1, 4, 0], [3, 2, 5]], dtype=dt), what=dt)
+
+
+def _nan_data():
+    nan = np.nan
+    return np.array([[1.0, nan, 3.0, nan, 0.5], [2.0, 5.0, -1.0, 0.0, 4.0],
+                     [nan, nan, nan, nan, nan], [nan, 2.5, 2.0, 1.0, -3.0]])  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda lib, x: x.nansum(),
+        lambda lib, x: x.nansum(1, keepdim=True),
+        lambda lib, x: x.nanmean(),
+        lambda lib, x: x.nanmean(1),
+        lambda lib, x: lib.nanmean(x, (0, 1), True),
+        lambda lib, x: x.count_nonzero(1),
+        lambda lib, x: x.median(),
+        lambda lib, x: x[1:].median(),
+        lambda lib, x: x.nanmedian(),
+        lambda lib, x: x[2].nanmedian(),
+        lambda lib, x: x.median(1),
+        lambda lib, x: x.median(0, True),
+        lambda lib, x: x[[0, 1, 3]].nanmedian(1),  # all NaN: torch's index is arbitrary
+        lambda lib, x: x[[0, 1, 3]].kthvalue(2, 1),
+        lambda lib, x: x.aminmax(),
+        lambda lib, x: x.aminmax(dim=1),
+        lambda lib, x: x.cummax(1),
+        lambda lib, x: x.cummin(0),
+        lambda lib, x: x.logcumsumexp(1),
+        lambda lib, x: x.quantile(0.3, 1),
+        lambda lib, x: x.quantile(lib.tensor([0.2, 0.6], dtype=x.dtype), 0, True),
+        lambda lib, x: x.nanquantile(0.3, 1),
+        lambda lib, x: x.nanquantile(lib.tensor([0.0, 0.6, 1.0], dtype=x.dtype), 1),
+        lambda lib, x: x.nanquantile(0.7),
+        lambda lib, x: x.quantile(0.7).detach(),  # which NaN takes the gradient: arbitrary
+    ],
+)
+@pytest.mark.parametrize("dt", [np.float32, np.float64], ids=["f32", "f64"])
+def test_more_nan(fn, dt):
+    check(fn, _nan_data().astype(dt))
+    check(fn, np.ascontiguousarray(_nan_data().T).astype(dt).T)
+
+
+def _valid_picks(lib_out, x, dim, keepdim):
+    """ember's (values, indices) pick equal values of x (NaN matching NaN)."""
+    values, indices = lib_out
+    idx = indices if keepdim else indices.unsqueeze(dim)
+    got = x.gather(dim, idx)
+    want = values if keepdim else values.unsqueeze(dim)
+    same = (got == want) | ((got != got) & (want != want))
+    assert bool(same.all()), f"indices {indices} do not pick {values} from {x}"
+
+
+@pytest.mark.parametrize(
+    "name,fn",
+    [
+        ("nanmedian", lambda lib, x: lib.nanmedian(x, 1)),
+        ("kthvalue", lambda lib, x: lib.kthvalue(x, 4, 1)),
+        ("kthvalue", lambda lib, x: lib.kthvalue(x, 5, 1, True)),
+        ("median", lambda lib, x: lib.median(x, 1)),
+        ("mode", lambda lib, x: lib.mode(x, 1)),
+    ],
+)
+def test_indices_of_nan_and_ties(name, fn):
+    # where torch's index is implementation-defined (NaN, ties), values match and indices pick them
+    for a in (
+        _nan_data(),
+        np.array([[3.0, 1.0, 3.0, 1.0, 2.0], [5.0] * 5, [1.0, 2.0] * 2 + [2.0]]),
+    ):
+        if name == "mode" and np.isnan(a).any():
+            continue  # torch's mode with NaN depends on its sort's handling of NaN
+        (ex,), (tx,) = make_inputs(ember, (a,))[0], make_inputs(torch, (a,))[0]
+        e, t = fn(ember, ex), fn(torch, tx)
+        torch.testing.assert_close(torch.from_numpy(e.values.numpy()), t.values, equal_nan=True)
+        _valid_picks(e, ex, 1, e.values.ndim == ex.ndim)
+
+
+TIES_MORE = np.array([[1.0, 3.0, 3.0, -2.0, 1.0], [2.0, 0.0, 2.0, 2.0, 0.0], [-1.0] * 5])
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda lib, x: x.median(),
+        lambda lib, x: x[:, :4].median(),
+        lambda lib, x: x.nanmedian(),
+        lambda lib, x: x.aminmax(),
+        lambda lib, x: x.aminmax(dim=1),
+        lambda lib, x: x.aminmax(dim=0, keepdim=True),
+        lambda lib, x: x.cummax(1),
+        lambda lib, x: x.cummin(1),
+        lambda lib, x: x.cummax(0),
+        lambda lib, x: x.mode(1),
+        lambda lib, x: x.mode(0),
+        lambda lib, x: x.quantile(0.5, 1),
+        lambda lib, x: x.sort(dim=1, stable=True),
+    ],
+)
+@pytest.mark.parametrize("dt", [np.float32, np.float64], ids=["f32", "f64"])
+def test_more_ties(fn, dt):
+    # full reductions and aminmax share the gradient among ties; cummax/cummin move their index
+    # to the last equal element; mode reports the last occurrence of the smallest mode
+    check(fn, TIES_MORE.astype(dt))
+    check(fn, TIES_MORE.T.astype(dt))
+
+
+def test_median_is_lower():
+    for n in range(1, 7):
+        a = np.random.default_rng(n).permutation(n).astype(np.float64)
+        check(lambda lib, x: (x.median(), x.median(0), x.nanmedian(0)), a)
+
+
+@pytest.mark.parametrize("name", ["quantile", "nanquantile"])
+@pytest.mark.parametrize("mode", ["linear", "lower", "higher", "midpoint", "nearest"])
+@pytest.mark.parametrize("dt", [np.float32, np.float64], ids=["f32", "f64"])
+def test_quantile_interpolation(name, mode, dt):
+    rng = np.random.default_rng(7)
+    x = _data(rng, (3, 5), dt)
+    q = np.array([0.0, 0.125, 0.25, 0.5, 0.6, 0.875, 1.0], dtype=dt)  # exact ranks and between
+    check(lambda lib, x, q: getattr(lib, name)(x, q, 1, interpolation=mode), x, q)
+    check(lambda lib, x, q: getattr(lib, name)(x, q, interpolation=mode), x, q)
+    for qq in (0.0, 0.5, 0.625, 1.0, 1):
+        check(lambda lib, x, qq=qq: getattr(x, name)(qq, 0, True, interpolation=mode), x)
+
+
+@pytest.mark.parametrize("name", ["quantile", "nanquantile"])
+def test_quantile_grad_of_q(name):
+    rng = np.random.default_rng(8)
+    x, q = _data(rng, (3, 6), np.float64), np.array([0.13, 0.5, 0.91])
+    f = getattr(ember, name)
+    check(lambda lib, x, q: getattr(lib, name)(x, q, 1), x, q)
+    check(lambda lib, x, q: getattr(lib, name)(x, q[1]), x, q)
+    check_gradgrad(lambda lib, x, q: getattr(lib, name)(x, q, 0, True) ** 2, x, q)
+    gradcheck(lambda x, q: f(x, q, 1), [x, q])
+    gradgradcheck(lambda x, q: f(x, q, -1, True) ** 2, [x, q])
+    gradcheck(lambda x, q: f(x, q), [x, q])
+
+
+def test_logcumsumexp_extremes():
+    inf = np.inf
+    a = np.array([[1000.0, 999.0, -1000.0, 0.5], [-inf, -inf, 0.0, 1.0], [-inf, inf, 1.0, 2.0],
+                  [3.0, -2.0, 0.0, 1e-3]])  # fmt: skip
+    for dt in (np.float32, np.float64):
+        check(lambda lib, x: x.logcumsumexp(1), a[[0, 3]].astype(dt))
+        check(lambda lib, x: x.logcumsumexp(0), a[[0, 3]].astype(dt))
+        check(lambda lib, x: x.logcumsumexp(1), a.astype(dt), grad=False)
+    gradcheck(lambda x: x.logcumsumexp(1), [a[[0, 3]] / 100])
+    gradgradcheck(lambda x: x.logcumsumexp(0), [a[[0, 3]] / 100])
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda lib, x: x.nansum(1) ** 2,
+        lambda lib, x: x.nanmean((0, 2)) ** 2,
+        lambda lib, x: x.median() * x.sum(),
+        lambda lib, x: x.median(1).values ** 2,
+        lambda lib, x: x.nanmedian(2, True)[0] * x,
+        lambda lib, x: x.mode(1)[0] ** 2,
+        lambda lib, x: x.kthvalue(2, 0)[0] ** 2,
+        lambda lib, x: lib.aminmax(x, dim=1)[0] * lib.aminmax(x, dim=1)[1],
+        lambda lib, x: x.cummax(2)[0] ** 2,
+        lambda lib, x: x.cummin(1)[0] * x,
+        lambda lib, x: x.logcumsumexp(1),
+        lambda lib, x: x.quantile(0.3, 1) ** 2,
+        lambda lib, x: x.nanquantile(lib.tensor([0.2, 0.7], dtype=x.dtype), 2) ** 2,
+    ],
+)
+def test_more_second_order(fn):
+    check_gradgrad(fn, _data(np.random.default_rng(9), (2, 3, 4), np.float64))
+
+
+def test_more_return_types():
+    a = np.array([[1.0, 5.0, 2.0], [4.0, 2.0, 7.0]], dtype=np.float32)
+    (ex,), (tx,) = make_inputs(ember, (a,), True)[0], make_inputs(torch, (a,), True)[0]
+    calls = {
+        "median": lambda lib, x: lib.median(x, 1),
+        "nanmedian": lambda lib, x: lib.nanmedian(x, 1),
+        "mode": lambda lib, x: lib.mode(x),
+        "kthvalue": lambda lib, x: lib.kthvalue(x, 2),
+        "aminmax": lambda lib, x: lib.aminmax(x, dim=0),
+        "cummax": lambda lib, x: lib.cummax(x, 1),
+        "cummin": lambda lib, x: lib.cummin(x, 0),
+    }
+    for name, fn in calls.items():
+        e, t = fn(ember, ex), fn(torch, tx)
+        assert type(e).__name__ == type(t).__name__ == name
+        assert type(e).__module__ == "ember.return_types"
+        assert e.n_fields == t.n_fields == 2
+        # the repr names the fields: values/indices, or min/max
+        assert repr(e) == repr(t).replace("torch.", "ember.")
+        first, second = e
+        assert first is e[0] and second is e[1]
+
+
+def test_more_methods_follow_torch():
+    for name in MORE + ["median", "nanmedian"]:
+        assert hasattr(ember.Tensor, name) == hasattr(torch.Tensor, name), name
+        assert hasattr(ember, name) == hasattr(torch, name), name
+
+
+def test_more_keyword_forms():
+    a = _data(np.random.default_rng(10), (2, 3), np.float64)
+    check(lambda lib, x: lib.nansum(x, dim=(0, 1), keepdim=True), a)
+    check(lambda lib, x: lib.nanmean(input=x, dim=1), a)
+    check(lambda lib, x: lib.count_nonzero(x, dim=[0]), a)
+    check(lambda lib, x: lib.median(x, dim=1, keepdim=True), a)
+    check(lambda lib, x: lib.kthvalue(x, k=2, dim=0), a)
+    check(lambda lib, x: lib.mode(x, dim=0, keepdim=True), a)
+    check(lambda lib, x: lib.quantile(x, q=0.3, dim=1, keepdim=True, interpolation="lower"), a)
+    check(lambda lib, x: lib.cummax(x, dim=0), a)
+    check(lambda lib, x: lib.logcumsumexp(x, dim=-1), a)
+    check(lambda lib, x: lib.aminmax(x, dim=-1, keepdim=False), a)
+
+
+@pytest.mark.parametrize(
+    "fn,arg",
+    [
+        (lambda lib, x: x.nansum(2), A),
+        (lambda lib, x: x.nansum((0, 0)), A),
+        (lambda lib, x: x.nanmean(), np.arange(4)),
+        (lambda lib, x: x.count_nonzero(2), A),
+        (lambda lib, x: lib.count_nonzero(x, 1, keepdim=True), A),
+        (lambda lib, x: x.median(), A > 1),
+        (lambda lib, x: x.median(0), A > 1),
+        (lambda lib, x: x.nanmedian(), A > 1),
+        (lambda lib, x: x.median(0), np.zeros((0, 3))),
+        (lambda lib, x: x.median(dim=None), A),
+        (lambda lib, x: x.median((0,)), A),
+        (lambda lib, x: x.median(2), A),
+        (lambda lib, x: x.mode(0), np.zeros((0, 3))),
+        (lambda lib, x: x.mode(5), A),
+        (lambda lib, x: x.kthvalue(4, 1), A),
+        (lambda lib, x: x.kthvalue(0), A),
+        (lambda lib, x: x.kthvalue(2), np.array(3.0)),
+        (lambda lib, x: x.kthvalue(1, 0), np.zeros((0, 3))),
+        (lambda lib, x: x.kthvalue(1), A > 1),
+        (lambda lib, x: x.aminmax(), np.zeros((0, 3))),
+        (lambda lib, x: x.aminmax(dim=0), np.zeros((0, 3))),
+        (lambda lib, x: x.aminmax(dim=(0,)), A),
+        (lambda lib, x: lib.aminmax(x, 1), A),
+        (lambda lib, x: x.cummax(2), A),
+        (lambda lib, x: x.logcumsumexp(0), np.arange(3)),
+        (lambda lib, x: x.logcumsumexp(0), np.arange(3) > 0),
+        (lambda lib, x: x.logcumsumexp(3), A),
+        (lambda lib, x: x.quantile(1.5), A),
+        (lambda lib, x: x.quantile(-0.5), A),
+        (lambda lib, x: x.quantile(lib.tensor([0.5, 1.5], dtype=x.dtype)), A),
+        (lambda lib, x: x.quantile(lib.tensor([[0.5]], dtype=x.dtype)), A),
+        (lambda lib, x: x.quantile(lib.tensor([0.5], dtype=lib.float32)), A),
+        (lambda lib, x: x.quantile(0.5), np.arange(4)),
+        (lambda lib, x: x.quantile(0.5), np.zeros((0, 3))),
+        (lambda lib, x: x.quantile(0.5, 0), np.zeros((0, 3))),
+        (lambda lib, x: x.quantile(0.5, interpolation="cubic"), A),
+        (lambda lib, x: x.quantile(0.5, 2), A),
+        (lambda lib, x: x.nanquantile(2.0, 1), A),
+    ],
+)
+def test_more_errors(fn, arg):
+    check_error(fn, arg)
+
+
+def test_more_error_messages():
+    check_error(lambda lib, x: x.kthvalue(4, 1), A, match="selected number k out of range")
+    check_error(lambda lib, x: x.median(0), np.zeros((0, 2)), match="dim 0 to have non-zero")
+    check_error(lambda lib, x: x.median(), A > 0, match="not implemented for 'Bool'")
+    check_error(lambda lib, x: x.quantile(1.5), A, match="q must be in the range [0, 1]")
+    check_error(lambda lib, x: x.quantile(0.5), np.arange(3), match="must be either float or")
+    check_error(lambda lib, x: x.quantile(0.5, interpolation="x"), A, match="interpolation must")
+    check_error(lambda lib, x: x.aminmax(), np.zeros(0), match="cannot compute aminmax")
+    check_error(lambda lib, x: x.nanmean(), np.arange(3), match="expected input to have floating")
+    check_error(lambda lib, x: x.logcumsumexp(0), np.arange(3), match="not implemented for 'Long'")

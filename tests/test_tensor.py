@@ -298,3 +298,20 @@ def test_repr_by_dtype(name):
         same(lambda L: L.tensor([1.5, -2.25, 1e-3], dtype=getattr(L, name)))
         same(lambda L: L.tensor([1.5, 2.5], dtype=getattr(L, name), requires_grad=True))
         same(lambda L: L.tensor([1.5, 2.5], dtype=getattr(L, name), requires_grad=True) * 2)
+
+
+def test_layout_and_memory_formats():
+    for name in ("strided", "contiguous_format", "channels_last", "channels_last_3d",
+                 "preserve_format"):  # fmt: skip
+        assert repr(getattr(ember, name)) == repr(getattr(torch, name)).replace("torch.", "ember.")
+    for L in (torch, ember):
+        assert repr(L.ones(2).layout).endswith(".strided")
+    for shape, fmt in (((2, 3, 4, 5), "channels_last"), ((2, 3, 4, 5, 6), "channels_last_3d")):
+        got = []
+        for L in (torch, ember):
+            x = L.ones(*shape)
+            y = x.contiguous(memory_format=getattr(L, fmt))
+            f = getattr(L, fmt)
+            got.append((y.stride(), x.is_contiguous(memory_format=f),
+                        y.is_contiguous(memory_format=f), y.is_contiguous()))  # fmt: skip
+        assert got[0] == got[1]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from . import graph
-from .engine import edge_of, run_backward
+from . import anomaly_mode, forward_ad, function, functional, graph
+from .anomaly_mode import detect_anomaly, set_detect_anomaly
+from .engine import edge_of, is_checkpoint_valid, run_backward
+from .function import Function
 from .grad_mode import (
     enable_grad,
     inference_mode,
@@ -12,9 +14,14 @@ from .grad_mode import (
     no_grad,
     set_grad_enabled,
 )
+from .gradcheck import gradcheck, gradgradcheck
 
 __all__ = ["backward", "grad", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode",
-           "is_grad_enabled", "is_inference_mode_enabled", "graph"]  # fmt: skip
+           "is_grad_enabled", "is_inference_mode_enabled", "graph", "Function", "function",
+           "gradcheck", "gradgradcheck", "detect_anomaly", "set_detect_anomaly",
+           "anomaly_mode", "forward_ad", "functional"]  # fmt: skip
+
+_is_checkpoint_valid = is_checkpoint_valid
 
 
 def _as_tuple(x):
@@ -130,6 +137,9 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         )
     if retain_graph is None:
         retain_graph = create_graph
+    if is_grads_batched:
+        return _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph,
+                             allow_unused, materialize_grads)  # fmt: skip
     grads = _root_grads(outputs, grad_outputs)
     edges = _root_edges(outputs)
     cap = _input_edges(inputs)
@@ -148,3 +158,22 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
             g = g.detach()
         result.append(g)
     return tuple(result)
+
+
+def _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused,
+                  materialize_grads):  # fmt: skip
+    """``is_grads_batched``: dim 0 of every grad_output indexes independent backward passes
+    (torch vmaps them; here they run one after another) and leads every result."""
+    from .. import stack
+
+    if grad_outputs is None or any(g is None for g in grad_outputs):
+        raise RuntimeError("is_grads_batched=True requires a batched grad_output for every output")
+    n = grad_outputs[0].shape[0]
+    per = []
+    for b in range(n):
+        gos = tuple(g[b] for g in grad_outputs)
+        keep = retain_graph or b < n - 1
+        kw = dict(create_graph=create_graph, allow_unused=allow_unused,
+                  materialize_grads=materialize_grads)  # fmt: skip
+        per.append(grad(outputs, inputs, gos, retain_graph=keep, **kw))
+    return tuple(None if gs[0] is None else stack(gs) for gs in zip(*per))

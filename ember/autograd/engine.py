@@ -8,11 +8,16 @@ multi-output nodes, hooks, captured gradients for ``autograd.grad``, and freeing
 from __future__ import annotations
 
 import heapq
+import itertools
 
 from .grad_mode import STATE
-from .graph import AccumulateGrad
+from .graph import EXTRAS, AccumulateGrad, print_stack
 
 __all__ = ["run_backward", "edge_of", "sum_to"]
+
+_CAPTURING = []  # per running backward (innermost last): whether it captures (grad / inputs=)
+_TASKS = []  # per running backward (innermost last): its id
+_task_ids = itertools.count()
 
 
 def edge_of(t):
@@ -102,10 +107,25 @@ def run_backward(edges, grads, retain_graph, create_graph, capture=None):
     """
     prev = STATE.grad
     STATE.grad = bool(create_graph)
+    _CAPTURING.append(capture is not None)
+    _TASKS.append(next(_task_ids))
     try:
         return _run(edges, grads, retain_graph, capture)
     finally:
+        _CAPTURING.pop()
+        _TASKS.pop()
         STATE.grad = prev
+
+
+def current_graph_task_id() -> int:
+    """An id of the innermost backward running now (-1 outside backward)."""
+    return _TASKS[-1] if _TASKS else -1
+
+
+def is_checkpoint_valid() -> bool:
+    """False inside a backward that captures gradients (``autograd.grad``, ``backward(inputs=)``),
+    where a reentrant checkpoint cannot put its gradients (as torch)."""
+    return not _CAPTURING or not _CAPTURING[-1]
 
 
 def _run(edges, grads, retain_graph, capture):
@@ -126,6 +146,7 @@ def _run(edges, grads, retain_graph, capture):
             caps.setdefault(n, []).append((nr, i))
         run = _ancestors(nodes, caps)
 
+    slow = capture is not None or EXTRAS.anomaly
     ready = [(-n._seq, n) for n in set(roots) if deps.get(n, 0) == 0]
     heapq.heapify(ready)
     pop, push = heapq.heappop, heapq.heappush
@@ -133,11 +154,13 @@ def _run(edges, grads, retain_graph, capture):
         node = pop(ready)[1]
         buf = buffers.pop(node, None)
         results = None
+        if buf is None and node._call_undefined:
+            buf = [None] * node.num_outputs
         if buf is not None:
-            if node._hooked or capture is not None or type(node) is AccumulateGrad:
+            if slow or node._hooked or type(node) is AccumulateGrad:
                 results = _execute(node, buf, caps, captured, run)
             elif node.num_outputs == 1:
-                if buf[0] is not None:
+                if buf[0] is not None or node._call_undefined:
                     results = node._apply(buf)
             else:
                 results = node._apply(_materialize(node, buf))
@@ -208,16 +231,45 @@ def _execute(node, buf, targets, captured, run):
             captured[i] = buf[nr]
     if is_leaf or (run is not None and node not in run):
         return None
-    if all(g is None for g in buf):
+    if not node._call_undefined and all(g is None for g in buf):
         return None
     if node.num_outputs > 1:
         buf = _materialize(node, buf)
+    if EXTRAS.anomaly:
+        return _apply_anomaly(node, buf)
+    return _apply_hooked(node, buf)
+
+
+def _apply_hooked(node, buf):
     results = node._apply(buf)
     if node._post_hooks is not None:
         for h in node._post_hooks:
             r = h(tuple(results), tuple(buf))
             if r is not None:
                 results = tuple(r)
+    return results
+
+
+def _apply_anomaly(node, buf):
+    """Anomaly mode: a failing node shows where it was made; NaN gradients raise."""
+    from .._device import xp_of
+
+    prev = EXTRAS.running
+    EXTRAS.running = node
+    try:
+        results = _apply_hooked(node, buf)
+        if EXTRAS.check_nan:
+            for i, g in enumerate(results):
+                if g is not None and g._data.dtype.kind in "fcV":
+                    if xp_of(g._data).isnan(g._data).any():
+                        raise RuntimeError(
+                            f"Function '{node.name()}' returned nan values in its {i}th output."
+                        )
+    except Exception:
+        print_stack(node)
+        raise
+    finally:
+        EXTRAS.running = prev
     return results
 
 

@@ -12,9 +12,11 @@ import weakref
 
 from .grad_mode import STATE
 
-__all__ = ["Node", "OpNode", "AccumulateGrad", "CopySlices"]
+__all__ = ["Node", "OpNode", "AccumulateGrad", "CopySlices", "saved_tensors_hooks", "save_on_cpu",
+           "disable_saved_tensors_hooks", "increment_version"]  # fmt: skip
 
 _seq = itertools.count()
+_LEAF_SEQ = 1 << 62  # AccumulateGrad nodes sort after every other node
 
 _T = []  # the Tensor class, filled in by ember._tensor (graph.py is imported before it)
 
@@ -25,6 +27,27 @@ _FREED = (
     "through the graph a second time or if you need to access saved tensors after calling "
     "backward."
 )
+
+
+class _Extras:
+    """Features that cost only when on: saved-tensor hooks (a stack of (pack, unpack) pairs) and
+    anomaly mode. ``on`` is the one flag the recording hot path reads."""
+
+    __slots__ = ("on", "hooks", "hooks_disabled", "anomaly", "check_nan", "running")
+
+    def __init__(self):
+        self.on = False
+        self.hooks = []
+        self.hooks_disabled = None  # the error message while disable_saved_tensors_hooks is on
+        self.anomaly = False
+        self.check_nan = True
+        self.running = None  # the node whose backward runs now (anomaly mode's "parent_")
+
+    def update(self):
+        self.on = bool(self.hooks) or self.anomaly
+
+
+EXTRAS = _Extras()
 
 
 class _RemovableHandle:
@@ -52,6 +75,7 @@ class Node:
     in_meta = None  # per input (shape, numpy dtype) the engine fits gradients to
     out_meta = None  # per output (shape, dtype), for materializing zeros
     _hooked = False  # any hook or retain_grad: the engine takes its slow path for this node
+    _call_undefined = False  # run even when no gradient reached it (custom Functions, as torch)
 
     def __init__(self):
         self._seq = next(_seq)
@@ -112,6 +136,7 @@ class OpNode(Node):
     _checks = None  # (tensor, version at save) pairs checked before the rules run
     _freed = False
     _had_saved = False
+    _packed = False  # saved through saved_tensors_hooks: entries are _Packed, not checked
 
     def __init__(self, op, saved, params, next_functions, in_meta):
         self._seq = next(_seq)
@@ -128,9 +153,11 @@ class OpNode(Node):
         # frees the saved tensors; metadata and scalars stay (torch keeps sizes too)
         if not self._freed:
             self._freed = True
-            if self._checks is not None or self._out is not None:
+            if self._checks is not None or self._out is not None or self._packed:
                 self._had_saved = True
-                self.saved = tuple([None if isinstance(s, _T[0]) else s for s in self.saved])
+                self.saved = tuple(
+                    [None if isinstance(s, (_T[0], _Packed)) else s for s in self.saved]
+                )
                 self._out = self._checks = None
 
     def _apply(self, grads):
@@ -138,7 +165,12 @@ class OpNode(Node):
             raise RuntimeError(_FREED)
         saved = self.saved
         out = None
-        if not self._freed:
+        if self._packed and not self._freed:
+            saved = tuple([s.unpack(self) if type(s) is _Packed else s for s in saved])
+            if self._out is not None:
+                out = tuple([p.unpack(self, STATE.grad) for p in self._out])
+                out = out if self.num_outputs > 1 or self.op.multi else out[0]
+        elif not self._freed:
             if self._checks is not None:
                 for t, v in self._checks:
                     if t._version != v:
@@ -237,7 +269,7 @@ def _unpack_outputs(saved, node):
     res = []
     for i, (a, vc, v) in enumerate(saved):
         if vc.v != v:
-            _raise_modified(None, v, node, current=vc.v, shape=a.shape, dtype=a.dtype)
+            _raise_modified(None, v, node, current=vc.v, shape=a.shape, dtype=a.dtype, nr=i)
         t = T._wrap(a)
         t._vc = vc
         if STATE.grad:
@@ -246,28 +278,48 @@ def _unpack_outputs(saved, node):
     return tuple(res) if node.num_outputs > 1 or node.op.multi else res[0]
 
 
-def _raise_modified(t, saved_version, node, current=None, shape=None, dtype=None):
+def _raise_modified(t, saved_version, node, current=None, shape=None, dtype=None, nr=0):
+    """torch's error for a saved tensor changed in place; ``t`` is None for a saved output
+    ``nr`` of ``node`` (then current/shape/dtype describe it)."""
     from .._dtype import from_numpy_dtype
 
     if t is not None:
         current, shape, dt = t._version, tuple(t.shape), t.dtype
+        fn, nr = t.grad_fn, t._output_nr
     else:
-        dt = from_numpy_dtype(dtype)
+        dt, fn = from_numpy_dtype(dtype), node
     typ = {"float32": "FloatTensor", "float64": "DoubleTensor"}.get(dt.name, dt._tensor_type)
+    of = "" if fn is None else f", which is output {nr} of {_op_name(fn)},"
+    hint = (
+        "Hint: the backtrace further above shows the operation that failed to compute its "
+        "gradient. The variable in question was changed in there or anywhere later. Good luck!"
+        if EXTRAS.anomaly
+        else "Hint: enable anomaly detection to find the operation that failed to compute its "
+        "gradient, with torch.autograd.set_detect_anomaly(True, check_nan=False)."
+    )
     raise RuntimeError(
         "one of the variables needed for gradient computation has been modified by an inplace "
-        f"operation: [torch.{typ} [{', '.join(map(str, shape))}]], which is output 0 of "
-        f"{node.name()}, is at version {current}; expected version {saved_version} instead. "
-        "Hint: enable anomaly detection to find the operation that failed to compute its "
-        "gradient, with torch.autograd.set_detect_anomaly(True)."
+        f"operation: [torch.{typ} [{', '.join(map(str, shape))}]]{of} is at version {current}; "
+        f"expected version {saved_version} instead. {hint}"
     )
+
+
+def _op_name(fn) -> str:
+    """A node's name as torch 2.13 prints it in this error: ``MulBackward0`` -> ``Mul``."""
+    name = fn._display_name()
+    i = name.rfind("Backward")
+    if i > 0 and (name.endswith("Backward") or name[i + 8 :].isdigit()):
+        return name[:i]
+    return name
 
 
 class AccumulateGrad(Node):
     """The node of a leaf tensor: adds the incoming gradient into ``variable.grad``."""
 
     def __init__(self, variable):
-        self._seq = next(_seq)
+        # as torch's (sequence number UINT64_MAX): ready leaves run first, so a finished
+        # gradient lands in .grad at once instead of waiting in a buffer until the end
+        self._seq = _LEAF_SEQ + next(_seq)
         self._var = weakref.ref(variable)
 
     @property
@@ -309,14 +361,16 @@ class CopySlices(Node):
     rest of the base's gradient passes through unchanged.
     """
 
-    def __init__(self, base_edge, base_layout, view_geom, fn, base_dtype):
+    def __init__(self, base_edge, base_layout, view_geom, fn, base_dtype, index=0):
         self._seq = next(_seq)
-        self.fn = fn  # the in-place op's node; its input 0 is the view's old value
+        self.fn = fn  # the in-place op's node; its input ``index`` is the view's old value
+        self.index = index
         self.layout = base_layout  # (shape, strides) of the base, in elements
         self.geom = view_geom  # (shape, strides, offset) of the view, in elements
-        self.next_functions = (base_edge,) + tuple(fn.next_functions[1:])
-        # the op's other inputs get their gradients fitted to them, the base to the base
-        self.in_meta = ((base_layout[0], base_dtype),) + tuple(fn.in_meta[1:])
+        nfs, meta = list(fn.next_functions), list(fn.in_meta)
+        nfs[index] = base_edge
+        meta[index] = (base_layout[0], base_dtype)  # the others are fitted to fn's inputs
+        self.next_functions, self.in_meta = tuple(nfs), tuple(meta)
 
     def name(self) -> str:
         return "torch::autograd::CopySlices"
@@ -327,10 +381,12 @@ class CopySlices(Node):
         g = grads[0]._data
         buf, base_v, view_v = storage_views(g, self.layout, self.geom)
         base_v[...] = g
-        res = self.fn._apply([Tensor._wrap(view_v.copy())])
-        g0 = res[0]
-        view_v[...] = 0 if g0 is None else _sum_to_array(g0._data, view_v.shape)
-        return (Tensor._wrap(base_v.copy()),) + tuple(res[1:])
+        res = list(self.fn._apply([Tensor._wrap(view_v.copy())]))
+        k = self.index
+        gv = res[k]
+        view_v[...] = 0 if gv is None else _sum_to_array(gv._data, view_v.shape)
+        res[k] = Tensor._wrap(base_v.copy())
+        return tuple(res)
 
     def _release(self):
         self.fn._release()
@@ -392,3 +448,198 @@ class ViewReplay(Node):
         )
         xp.add.at(buf, pos, g)
         return (Tensor._wrap(base_v.copy()),)
+
+
+# -- saved-tensor hooks -----------------------------------------------------------------------
+
+
+class _Packed:
+    """A tensor saved for backward through saved_tensors_hooks: what ``pack_hook`` returned, the
+    ``unpack_hook`` to call, and the original's place in the graph, so that the unpacked tensor
+    joins the same graph (double backward goes through it). No version check, as in torch."""
+
+    __slots__ = ("value", "unpack_hook", "grad_fn", "output_nr", "accum", "requires_grad",
+                 "is_output")  # fmt: skip
+
+    def unpack(self, node, link_output=True):
+        """The tensor ``unpack_hook`` gives, linked to the original's edge (or, for a saved
+        output of ``node``, to ``node`` itself when ``link_output``)."""
+        T = _T[0]
+        r = self.unpack_hook(self.value)
+        if not isinstance(r, T):
+            raise TypeError(
+                "Output of saved tensor unpack_hook expected to be a Tensor but got result of "
+                f"type {type(r).__name__}"
+            )
+        t = T._wrap(r._data)
+        t._device = r._device
+        t._vc = r._ensure_vc()
+        if self.is_output:
+            if link_output:
+                t._grad_fn, t._requires_grad, t._output_nr = node, True, self.output_nr
+        elif self.requires_grad:
+            t._grad_fn, t._output_nr, t._requires_grad = self.grad_fn, self.output_nr, True
+            t._accum = self.accum
+        return t
+
+
+def pack(t, output_nr=None):
+    """``t`` through the innermost pack hook (run under no_grad, as torch does)."""
+    pack_hook, unpack_hook = EXTRAS.hooks[-1]
+    p = _Packed()
+    v = t._version
+    prev = STATE.grad
+    STATE.grad = False
+    try:
+        p.value = pack_hook(t)
+    finally:
+        STATE.grad = prev
+    if t._version != v:
+        raise RuntimeError(
+            "A saved tensor pack hook is modifying its input in place. Tensors provided as input "
+            "to pack hook cannot be modified by in-place operations as this can lead to "
+            "unexpected side-effects. Please open an issue if you need to perform in-place "
+            "operations on the input to a pack hook."
+        )
+    p.unpack_hook = unpack_hook
+    p.is_output = output_nr is not None
+    p.output_nr = output_nr if p.is_output else t._output_nr
+    p.grad_fn = None if p.is_output else t._grad_fn
+    p.requires_grad = t._requires_grad
+    p.accum = t._accum if t._grad_fn is None and t._requires_grad else None
+    return p
+
+
+def record_extras(node, outs):
+    """What the recording of ``node`` needs when saved-tensor hooks or anomaly mode are on."""
+    if EXTRAS.hooks:
+        T = _T[0]
+        node.saved = tuple([pack(s) if isinstance(s, T) else s for s in node.saved])
+        if node._out is not None:
+            node._out = [pack(o, i) for i, o in enumerate(outs)]
+        node._checks = None
+        node._packed = True
+    if EXTRAS.anomaly:
+        store_stack(node)
+
+
+class saved_tensors_hooks:
+    """Within this context, every tensor saved for backward (by ops and by
+    ``ctx.save_for_backward``) is stored as ``pack_hook(tensor)`` and given back as
+    ``unpack_hook(packed)`` when backward needs it. Nested contexts: the innermost pair applies.
+
+    >>> with ember.autograd.graph.saved_tensors_hooks(lambda t: t.numpy(force=True),
+    ...                                               lambda a: ember.from_numpy(a)):
+    ...     y = (x * x).sum()
+    """
+
+    def __init__(self, pack_hook, unpack_hook):
+        self.pack_hook = pack_hook
+        self.unpack_hook = unpack_hook
+
+    def __enter__(self):
+        if EXTRAS.hooks_disabled is not None:
+            raise RuntimeError(EXTRAS.hooks_disabled)
+        EXTRAS.hooks.append((self.pack_hook, self.unpack_hook))
+        EXTRAS.update()
+
+    def __exit__(self, *exc):
+        EXTRAS.hooks.pop()
+        EXTRAS.update()
+        return False
+
+
+class save_on_cpu(saved_tensors_hooks):
+    """Saved tensors are kept on the CPU and moved back to their device for backward (on the CPU
+    this moves nothing)."""
+
+    def __init__(self, pin_memory=False, device_type="cuda"):
+        def pack_to_cpu(t):
+            return t.device, t.cpu()
+
+        def unpack_from_cpu(packed):
+            device, t = packed
+            return t.to(device)
+
+        super().__init__(pack_to_cpu, unpack_from_cpu)
+
+
+class disable_saved_tensors_hooks:
+    """Within this context, entering ``saved_tensors_hooks`` raises RuntimeError(error_message)."""
+
+    def __init__(self, error_message):
+        self.error_message = error_message
+
+    def __enter__(self):
+        self.prev = EXTRAS.hooks_disabled
+        EXTRAS.hooks_disabled = self.error_message
+
+    def __exit__(self, *exc):
+        EXTRAS.hooks_disabled = self.prev
+        return False
+
+    def __call__(self, fn):
+        import functools
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with disable_saved_tensors_hooks(self.error_message):
+                return fn(*args, **kwargs)
+
+        return wrapper
+
+
+def increment_version(tensor) -> None:
+    """Mark ``tensor`` (or each of an iterable of tensors) as modified in place, for changes
+    autograd cannot see (writes through ``.numpy()``, say)."""
+    T = _T[0]
+    for t in (tensor,) if isinstance(tensor, T) else tensor:
+        if not t._is_inference:
+            t._bump()
+
+
+# -- anomaly mode -----------------------------------------------------------------------------
+
+_PKG = __file__.rsplit("/autograd/", 1)[0] + "/"
+
+
+def store_stack(node):
+    """Keep where ``node`` was made (user frames only) and, when it was made by the backward of
+    another node, that node: anomaly mode prints both when the backward of ``node`` fails."""
+    import traceback
+
+    frames = [f for f in traceback.extract_stack()[:-1] if not f.filename.startswith(_PKG)]
+    md = node.metadata
+    md["traceback_"] = traceback.format_list(frames)
+    if EXTRAS.running is not None:
+        md["parent_"] = EXTRAS.running
+
+
+def print_stack(node):
+    """torch's warnings for a failed backward under anomaly mode: where ``node`` (and the nodes
+    whose backward created it) were made."""
+    import warnings
+
+    name = node.name()
+    stack = node.metadata.get("traceback_")
+    if stack is None:
+        warnings.warn(
+            f"Error detected in {name}. No forward pass information available. Enable detect "
+            "anomaly during forward pass for more information.",
+            stacklevel=3,
+        )
+        return
+    warnings.warn(
+        f"Error detected in {name}. Traceback of forward call that caused the error:\n"
+        + "".join(stack),
+        stacklevel=3,
+    )
+    parent = node.metadata.get("parent_")
+    while parent is not None:
+        warnings.warn(
+            f"\n\nPrevious calculation was induced by {parent.name()}. Traceback of forward call "
+            "that induced the previous calculation:\n"
+            + "".join(parent.metadata.get("traceback_", ())),
+            stacklevel=3,
+        )
+        parent = parent.metadata.get("parent_")

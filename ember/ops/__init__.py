@@ -67,7 +67,7 @@ def install(namespace: dict) -> None:
     """Put every op and composite on ``namespace`` (ember's) and on Tensor."""
     import importlib
 
-    for key, op in OPS.items():
+    for op in OPS.values():
         name = op.name
         if op.namespace is not None:
             if not name.startswith("_"):
@@ -93,3 +93,5 @@ def install(namespace: dict) -> None:
 
     operators.install(Tensor)
     index.install(Tensor)
+    random_ops.install(Tensor)
+    pointwise.install(Tensor)

@@ -35,6 +35,14 @@ def _is_scalar(a) -> bool:
     return isinstance(a, (numbers.Number, np.generic))
 
 
+def _conj(v):
+    """The complex conjugate, for rules: torch's complex gradients are ``grad * conj(df/dz)``
+    for holomorphic ``f``. Real tensors and numbers come back as they are."""
+    if isinstance(v, Tensor):
+        return v.conj() if v._data.dtype.kind == "c" else v
+    return v.conjugate() if isinstance(v, (complex, np.complexfloating)) else v
+
+
 def _kind(a) -> str:
     """The NumPy dtype kind of an array or scalar input ('b', 'i', 'u', 'f', 'c')."""
     return np.asarray(a).dtype.kind if _is_scalar(a) else a.dtype.kind
@@ -81,9 +89,14 @@ def _sub_args(input, other, *, alpha=None):
 
 
 def _no_bool(name, x, y):
-    """Integer ops that torch does not define when the result dtype is bool."""
+    """Integer ops that torch does not define when the result dtype is bool (or complex)."""
     if _kind(x) == "b" and _kind(y) == "b":
         raise NotImplementedError(f"\"{name}_cpu\" not implemented for 'Bool'")
+    for a in (x, y):
+        if not _is_scalar(a) and a.dtype.kind == "c":  # inputs come promoted: one has the dtype
+            raise NotImplementedError(
+                f"\"{name}_cpu\" not implemented for '{_torch_name(a.dtype)}'"
+            )
 
 
 @op(promote="common", inplace=True, onnx="Add",
@@ -94,7 +107,9 @@ def add(xp, x, y, *, alpha=None):
 
 add.defvjp(
     lambda grad, out, x, y, alpha=None: grad,
-    lambda grad, out, x, y, alpha=None: grad if alpha is None or alpha == 1 else grad * alpha,
+    lambda grad, out, x, y, alpha=None: (
+        grad if alpha is None or alpha == 1 else grad * _conj(alpha)
+    ),
 )
 
 
@@ -108,7 +123,9 @@ sub.parser(_sub_args)
 
 sub.defvjp(
     lambda grad, out, x, y, alpha=None: grad,
-    lambda grad, out, x, y, alpha=None: -grad if alpha is None or alpha == 1 else grad * -alpha,
+    lambda grad, out, x, y, alpha=None: (
+        -grad if alpha is None or alpha == 1 else grad * _conj(-alpha)
+    ),
 )
 
 
@@ -123,7 +140,9 @@ def rsub(xp, x, y, *, alpha=None):
 rsub.parser(_sub_args)
 
 rsub.defvjp(
-    lambda grad, out, x, y, alpha=None: -grad if alpha is None or alpha == 1 else grad * -alpha,
+    lambda grad, out, x, y, alpha=None: (
+        -grad if alpha is None or alpha == 1 else grad * _conj(-alpha)
+    ),
     lambda grad, out, x, y, alpha=None: grad,
 )
 
@@ -134,8 +153,8 @@ def mul(xp, x, y):
 
 
 mul.defvjp(
-    lambda grad, out, x, y: grad * y,
-    lambda grad, out, x, y: grad * x,
+    lambda grad, out, x, y: grad * _conj(y),
+    lambda grad, out, x, y: grad * _conj(x),
 )
 
 
@@ -185,10 +204,12 @@ def div(xp, x, y, *, rounding_mode=None):
 
 
 div.defvjp(
-    lambda grad, out, x, y, rounding_mode=None: grad / y if rounding_mode is None else grad * 0,
+    lambda grad, out, x, y, rounding_mode=None: (
+        grad / _conj(y) if rounding_mode is None else grad * 0
+    ),
     # from x and y, not out (as torch): a later in-place write to out must not break backward
     lambda grad, out, x, y, rounding_mode=None: (
-        -grad * x / (y * y) if rounding_mode is None else grad * 0
+        -grad * _conj(x / (y * y)) if rounding_mode is None else grad * 0
     ),
 )
 
@@ -254,19 +275,32 @@ def _pow_grad_x(grad, out, x, y):
     if not isinstance(y, Tensor):
         if y == 0:
             return grad * 0
-        return grad * y * x ** (y - 1)
-    # y == 0 takes x ** 1 (times y: 0) rather than 0 * x ** -1, which is nan at x == 0
-    return grad * y * x ** where(y == 0, 1, y - 1)  # noqa: F821 - defined below
+        return grad * _conj(y * x ** (y - 1))
+    # y == 0 takes x ** 1 (times y: 0) rather than 0 * x ** -1, which is nan at x == 0 (and
+    # would be in double backward under the mask); the mask gives 0 at x = inf too, as torch
+    d = grad * _conj(y * x ** where(y == 0, 1, y - 1))  # noqa: F821 - defined below
+    return where(y == 0, 0.0, d)  # noqa: F821
 
 
 def _pow_grad_y(grad, out, x, y):
     # x ** y again rather than out: reading out would save it for x ** scalar too (the registry
     # saves what any rule reads), and torch lets x.pow_(2) be written in place afterwards
     if not isinstance(x, Tensor):
-        return grad * x**y * float(np.log(x)) if x != 0 else grad * 0
-    zero = (x == 0) & (y >= 0)
+        if x == 0:
+            return grad * 0
+        with np.errstate(all="ignore"):
+            log_x = np.log(x).item()  # a complex base keeps its complex log
+        return grad * _conj(x**y * log_x)
+    if y.is_complex():
+        from .pointwise import imag, real
+
+        zero = (x == 0) & (imag(y) == 0) & (real(y) >= 0)
+    else:
+        zero = (x == 0) & (y >= 0)
     safe = where(zero, 1.0, x)  # keeps 0 * log(0) = nan (and NumPy's warning) out of the masked
-    return where(zero, 0.0, grad * safe**y * safe.log())
+    if y.is_complex() and not x.is_complex():
+        safe = safe.to(D.promote_types(x.dtype, y.dtype))  # as torch: a complex log of x < 0
+    return where(zero, 0.0, grad * _conj(safe**y * safe.log()))
 
 
 pow.defvjp(_pow_grad_x, _pow_grad_y)
@@ -301,32 +335,50 @@ def abs(xp, x):
     return xp.abs(x)
 
 
-abs.defvjp(lambda grad, out, x: grad * x.sign())
+abs.defvjp(lambda grad, out, x: grad * x.sgn())  # sgn: z / |z| for complex, sign for real
 
 
 @op(promote="common", inplace=True, onnx="Sign", samples=unary(gap=0.1))
 def sign(xp, x):
-    return x.copy() if x.dtype == np.bool_ else xp.sign(x)
+    if x.dtype.kind == "c":
+        raise NotImplementedError(
+            "Unlike NumPy, torch.sign is not intended to support complex numbers. Please use "
+            "torch.sgn instead."
+        )
+    return x.copy() if x.dtype == np.bool_ else _sign(xp, x)
+
+
+def _sign(xp, x):
+    s = xp.sign(x)
+    return xp.where(xp.isnan(s), 0, s) if x.dtype.kind in "fV" else s  # torch: sign(nan) is 0
 
 
 sign.defvjp(lambda grad, out, x: grad * 0)
 
 
-exp = _unary_float("exp", _quiet(lambda xp, x: xp.exp(x)), lambda grad, out, x: grad * out, "Exp")
-log = _unary_float("log", _quiet(lambda xp, x: xp.log(x)), lambda grad, out, x: grad / x, "Log",
-                   unary(0.1, 3.0))  # fmt: skip
+# complex inputs: the gradient is grad * conj(f'(z)), as torch
+exp = _unary_float("exp", _quiet(lambda xp, x: xp.exp(x)),
+                   lambda grad, out, x: grad * _conj(out), "Exp")  # fmt: skip
+log = _unary_float("log", _quiet(lambda xp, x: xp.log(x)), lambda grad, out, x: grad / _conj(x),
+                   "Log", unary(0.1, 3.0))  # fmt: skip
 sqrt = _unary_float("sqrt", _quiet(lambda xp, x: xp.sqrt(x)),
-                    lambda grad, out, x: grad / (2 * out), "Sqrt", unary(0.1, 3.0))  # fmt: skip
-sin = _unary_float("sin", lambda xp, x: xp.sin(x), lambda grad, out, x: grad * x.cos(), "Sin")
-cos = _unary_float("cos", lambda xp, x: xp.cos(x), lambda grad, out, x: -grad * x.sin(), "Cos")
+                    lambda grad, out, x: grad / (2 * _conj(out)), "Sqrt",
+                    unary(0.1, 3.0))  # fmt: skip
+sin = _unary_float("sin", lambda xp, x: xp.sin(x),
+                   lambda grad, out, x: grad * _conj(x.cos()), "Sin")  # fmt: skip
+cos = _unary_float("cos", lambda xp, x: xp.cos(x),
+                   lambda grad, out, x: -grad * _conj(x.sin()), "Cos")  # fmt: skip
 tanh = _unary_float("tanh", lambda xp, x: xp.tanh(x),
                     lambda grad, out, x: _tanh_backward(grad, out), "Tanh")  # fmt: skip
 reciprocal = _unary_float("reciprocal", _quiet(lambda xp, x: xp.reciprocal(x)),
-                          lambda grad, out, x: -grad * out * out, "Reciprocal",
+                          lambda grad, out, x: -grad * _conj(out * out), "Reciprocal",
                           unary(gap=0.3))  # fmt: skip
 
 
+@_quiet
 def _sigmoid(xp, x):
+    if x.dtype.kind == "c":
+        return 1 / (1 + xp.exp(-x))
     # 1 / (1 + exp(-x)) overflows for large negative x in float32; this form does not
     e = xp.exp(-xp.abs(x))
     return xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
@@ -340,12 +392,14 @@ sigmoid = _unary_float("sigmoid", _sigmoid,
 # three in every backward pass, with their own rules for double backward.
 @op(method=False, promote="common", grad_name="TanhBackwardBackward0")
 def _tanh_backward(xp, grad, out):
-    return grad * (1 - out * out)
+    d = 1 - out * out
+    return grad * (xp.conj(d) if d.dtype.kind == "c" else d)
 
 
+# grad * conj(1 - out**2) is linear in grad and antiholomorphic in out
 _tanh_backward.defvjp(
-    lambda g, o, grad, out: _tanh_backward(g, out),
-    lambda g, o, grad, out: -2 * g * grad * out,
+    lambda g, o, grad, out: _tanh_backward(g, _conj(out)),
+    lambda g, o, grad, out: -2 * _conj(g) * grad * _conj(out),
 )
 _tanh_backward.samples = binary(low=-0.9, high=0.9, scalars=())
 _tanh_backward.check = lambda lib, g, o: _aten(lib, "tanh_backward", _tanh_backward)(g, o)
@@ -353,12 +407,13 @@ _tanh_backward.check = lambda lib, g, o: _aten(lib, "tanh_backward", _tanh_backw
 
 @op(method=False, promote="common", grad_name="SigmoidBackwardBackward0")
 def _sigmoid_backward(xp, grad, out):
-    return grad * out * (1 - out)
+    d = out * (1 - out)
+    return grad * (xp.conj(d) if d.dtype.kind == "c" else d)
 
 
 _sigmoid_backward.defvjp(
-    lambda g, o, grad, out: _sigmoid_backward(g, out),
-    lambda g, o, grad, out: g * grad * (1 - 2 * out),
+    lambda g, o, grad, out: _sigmoid_backward(g, _conj(out)),
+    lambda g, o, grad, out: _conj(g) * grad * (1 - 2 * _conj(out)),
 )
 _sigmoid_backward.samples = binary(low=0.05, high=0.95, scalars=())
 _sigmoid_backward.check = lambda lib, g, o: _aten(lib, "sigmoid_backward", _sigmoid_backward)(g, o)
@@ -373,6 +428,7 @@ def _aten(lib, name, ours):
 def relu(xp, x):
     if x.dtype == np.bool_:
         raise RuntimeError("Boolean inputs not supported for relu")
+    _no_complex_clamp(x)
     return xp.maximum(x, 0, dtype=x.dtype)
 
 
@@ -392,12 +448,18 @@ def _clamp_samples(rng):
     ]
 
 
+def _no_complex_clamp(x):
+    if x.dtype.kind == "c":
+        raise NotImplementedError("clamp is not supported for complex types")
+
+
 @op(promote="common", inplace=True, onnx="Clip", samples=_clamp_samples,
     grad_name=lambda a, p: "ClampBackward0" if any(hasattr(b, "shape") for b in a[1:])
     else "ClampBackward1")  # fmt: skip
 def clamp(xp, x, min=None, max=None):
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    _no_complex_clamp(x)
     if min is not None:
         x = xp.maximum(x, min)
     if max is not None:
@@ -476,26 +538,33 @@ def _tensors_only(name, y):
         )
 
 
+def _no_complex_minmax(name, x):
+    if x.dtype.kind == "c":  # inputs come promoted: x has the result dtype
+        raise RuntimeError(f"{name} not implemented for complex tensors.")
+
+
 @op(promote="common", onnx="Max", samples=concat(binary(scalars=()), integers(scalars=())))
 def maximum(xp, x, y):
     _tensors_only("maximum", y)
+    _no_complex_minmax("maximum", x)
     return xp.maximum(x, y)
 
 
 @op(promote="common", onnx="Min", samples=concat(binary(scalars=()), integers(scalars=())))
 def minimum(xp, x, y):
     _tensors_only("minimum", y)
+    _no_complex_minmax("minimum", x)
     return xp.minimum(x, y)
 
 
-# ties split the gradient evenly, as torch does
+# ties split the gradient evenly and a nan passes it to both, as torch does
 maximum.defvjp(
-    lambda grad, out, x, y: where(x == y, grad / 2, grad * (x > y)),
-    lambda grad, out, x, y: where(x == y, grad / 2, grad * (y > x)),
+    lambda grad, out, x, y: where(x == y, grad / 2, grad * ~(x < y)),
+    lambda grad, out, x, y: where(x == y, grad / 2, grad * ~(y < x)),
 )
 minimum.defvjp(
-    lambda grad, out, x, y: where(x == y, grad / 2, grad * (x < y)),
-    lambda grad, out, x, y: where(x == y, grad / 2, grad * (y < x)),
+    lambda grad, out, x, y: where(x == y, grad / 2, grad * ~(x > y)),
+    lambda grad, out, x, y: where(x == y, grad / 2, grad * ~(y > x)),
 )
 
 

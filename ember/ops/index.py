@@ -23,14 +23,14 @@ import warnings
 import numpy as np
 
 from .. import _dtype as D
+from .._creation import ones_like, zeros_like
 from .._creation import tensor as _tensor
-from .._creation import zeros_like
 from .._device import xp_of
 from .._tensor import Tensor, _ptr
 from ..autograd.grad_mode import is_grad_enabled
 from ._util import wrap_dim
-from .registry import _tname, apply, apply_inplace, op
-from .shape import _slice, expand, select, unsqueeze
+from .registry import _tname, apply, apply_inplace, composite, op
+from .shape import _copy_variant, _expand_shape, _slice, cat, expand, select, unsqueeze
 
 __all__ = ["install", "getitem", "setitem", "copy_", "index_put", "index_select", "gather",
            "scatter", "scatter_add", "masked_fill", "masked_select", "take"]  # fmt: skip
@@ -210,7 +210,11 @@ def _copy(xp, x, src, *, non_blocking=False):
     return _cast(xp, src, x.dtype)  # the in-place machinery broadcasts it into x
 
 
-@op(inplace=True, method=False, grad_name="FillBackward3")
+def _fill_inplace_name(args, params):
+    return "FillBackward3" if isinstance(args[1], Tensor) else "FillBackward2"
+
+
+@op(inplace=True, method=False, grad_name=_fill_inplace_name)
 def _fill(xp, x, value):
     return _cast(xp, value, x.dtype)
 
@@ -656,7 +660,7 @@ def index_select(xp, x, *, key, shape):
     tensor([[2, 2],
             [4, 4]])
     """
-    return x.copy() if x.ndim == 0 else x[_key(key)]
+    return x.copy() if x.ndim == 0 else xp.ascontiguousarray(x[_key(key)])
 
 
 index_select.defvjp(lambda grad, out, x, key, shape: (
@@ -698,7 +702,7 @@ def _grid(xp, index, dim):
     )
 
 
-def _gather_check(name, x, dim, index, src=None):
+def _gather_check(name, x, dim, index, src=None, before_bounds=None):
     nx = max(x.ndim, 1)
     if max(index.ndim, 1) != nx:
         raise RuntimeError(
@@ -720,6 +724,8 @@ def _gather_check(name, x, dim, index, src=None):
             more = "" if sshape is None else f" and to be no larger size than src {list(sshape)}"
             raise RuntimeError(f"Expected index {list(ishape)} to be no larger than self "
                                f"{list(x.shape)} apart from dimension {dim}{more}")  # fmt: skip
+    if before_bounds is not None:
+        before_bounds()
     a = xp_of(x._data).asarray(_int_index(index, name))
     n = xshape[dim]
     bad = (a < 0) | (a >= n)
@@ -932,12 +938,15 @@ def masked_select(xp, x, *, key, shape):
     >>> ember.arange(4).masked_select(ember.tensor([True, False, True, False]))
     tensor([0, 2])
     """
-    return xp.broadcast_to(x, shape)[key]
+    return xp.broadcast_to(x, shape).reshape(shape or (1,))[key]  # 0-d as a 1-element vector
 
 
-masked_select.defvjp(
-    lambda grad, out, x, key, shape: _index_backward(grad, indices=key, shape=shape)
-)
+def _masked_select_grad(grad, out, x, key, shape):
+    g = _index_backward(grad, indices=key, shape=shape or (1,))
+    return g if shape else g.reshape(())
+
+
+masked_select.defvjp(_masked_select_grad)
 
 
 @masked_select.parser
@@ -947,7 +956,8 @@ def _(input, mask):
     _broadcast_check(tuple(mask.shape), tuple(input.shape))
     shape = np.broadcast_shapes(tuple(mask.shape), tuple(input.shape))
     xp = xp_of(input._data)
-    return (input,), {"key": xp.nonzero(xp.broadcast_to(mask._data, shape)), "shape": shape}
+    key = xp.nonzero(xp.broadcast_to(mask._data, shape).reshape(shape or (1,)))
+    return (input,), {"key": key, "shape": shape}
 
 
 def _take_samples(rng):
@@ -979,6 +989,742 @@ def _(input, index):
         raise IndexError(f"out of range: tried to access index {_first(a, bad)} on a tensor of "
                          f"{n} elements.")  # fmt: skip
     return (input,), {"key": a % n if n else a, "shape": tuple(input.shape)}
+
+
+# -- index_add / index_copy / index_fill / index_reduce, scatter_reduce, put, masked_scatter ----
+# The parsers turn the index into backend index arrays (``key``) addressing the written elements;
+# the forwards write through them and the rules gather (_pick), zero (_zero_at) or scatter-add
+# (_add_at) gradients with the same key, so second order works as for gather/scatter. A 0-d
+# tensor is addressed as a 1-element vector.
+
+
+def _one(a):
+    """An array or tensor, a 0-d one as a 1-element vector (the keys address it so)."""
+    return a.reshape(1) if a.ndim == 0 else a
+
+
+def _pick(g, key, shape=None):
+    """``g`` at ``key`` (a gather), shaped ``shape`` when given."""
+    g1 = _one(g)
+    out = _index(g1, indices=key, shape=tuple(g1.shape))
+    return out if shape is None else out.reshape(shape)
+
+
+def _zero_at(g, key):
+    """``g`` with zeros written at ``key``."""
+    return _put(_one(g), 0, key).reshape(g.shape)
+
+
+def _add_at(g, key, v):
+    """``g`` with ``v`` (shaped as ``key`` broadcasts) added at ``key``."""
+    g1 = _one(g)
+    return (g1 + _index_backward(v, indices=key, shape=tuple(g1.shape))).reshape(g.shape)
+
+
+def _dim_key(xp, index, dim, shape):
+    """Index arrays addressing, for each position of a ``shape``-d source, the destination
+    element at ``index[j]`` along ``dim`` (j: the source position along dim), the same
+    position along the other dims."""
+    nd = len(shape)
+    return tuple((index if d == dim else xp.arange(n)).reshape((-1,) + (1,) * (nd - 1 - d))
+                 for d, n in enumerate(shape))  # fmt: skip
+
+
+def _vector_index(name, index):
+    a = index._data
+    if index.ndim > 1:
+        raise IndexError(f"{name}_(): Index is supposed to be a vector, but got dim: "
+                         f"{index.ndim} with type: {_tname(index.dtype)} and size: "
+                         f"{list(index.shape)}")  # fmt: skip
+    return a.reshape(-1)
+
+
+def _index_func_check(name, input, dim, index, source):
+    """torch's checks of index_add / index_reduce (index_func_meta_impl): the wrapped dim and
+    the index as a 1-d backend array."""
+    dim = wrap_dim(dim, input.ndim)
+    a = _vector_index(name, index)
+    if a.dtype not in (np.int64, np.int32):
+        raise RuntimeError(f"{name}_(): Expected dtype int32/int64 for index but got: "
+                           f"{_tname(index.dtype)}")  # fmt: skip
+    if input.dtype is not source.dtype:
+        raise RuntimeError(f"{name}_(): self ({_tname(input.dtype)}) and source "
+                           f"({_tname(source.dtype)}) must have the same scalar type")  # fmt: skip
+    if dim != 0 and dim >= source.ndim:
+        raise RuntimeError(f"{name}_(): Indexing dim {dim} is out of bounds of the source tensor "
+                           f"with dim {source.ndim}")  # fmt: skip
+    n = 1 if source.ndim == 0 else source.shape[dim]
+    if a.size != n:
+        raise RuntimeError(f"{name}_(): Number of indices ({a.size}) should be equal to "
+                           f"source.size(dim): ({n}), for dim: {dim}")  # fmt: skip
+    xs, ss = list(input.shape), list(source.shape)
+    if xs and ss:
+        del xs[dim], ss[dim]
+    if xs != ss:
+        raise RuntimeError("source tensor shape must match self tensor shape, excluding the "
+                           f"specified dimension. Got self.shape = {list(input.shape)} "
+                           f"source.shape = {list(source.shape)}")  # fmt: skip
+    return dim, a
+
+
+def _index_add_samples(rng):
+    x = rng.uniform(-1, 1, (3, 4))
+    return [((x, 0, np.array([2, 0, 2]), rng.uniform(-1, 1, (3, 4))), {}),
+            ((x, 1, np.array([3, 1]), rng.uniform(-1, 1, (3, 2))), {"alpha": 2.5}),
+            ((x, -1, np.array([0], dtype=np.int32), rng.uniform(-1, 1, (3, 1))), {})]  # fmt: skip
+
+
+@op(inplace=True, samples=_index_add_samples)
+def index_add(xp, x, src, *, key, alpha=1):
+    """``input`` with ``alpha * source`` added into the slices at ``index`` along ``dim``
+    (repeated indices add up).
+
+    >>> ember.zeros(3).index_add(0, ember.tensor([0, 0, 2]), ember.tensor([1., 2., 3.]))
+    tensor([3., 0., 3.])
+    """
+    out = x.copy()
+    if alpha != 1:
+        src = src * xp.asarray(alpha).astype(x.dtype)
+    xp.add.at(_one(out), key, _one(src))
+    return out
+
+
+@index_add.parser
+def _(input, dim, index, source, *, alpha=1):
+    dim, a = _index_func_check("index_add", input, dim, index, source)
+    n = input.shape[dim] if input.ndim else 1
+    bad = (a < 0) | (a >= n)
+    if bad.any():
+        raise RuntimeError(f"index {_first(a, bad)} is out of bounds for dimension {dim} with "
+                           f"size {n}")  # fmt: skip
+    key = _dim_key(xp_of(input._data), a, dim, tuple(source.shape) or (1,))
+    return (input, source), {"key": key, "alpha": alpha}
+
+
+index_add.defvjp(
+    lambda grad, out, x, src, key, alpha=1: grad,
+    lambda grad, out, x, src, key, alpha=1: (
+        _pick(grad, key, src.shape) if alpha == 1 else _pick(grad, key, src.shape) * alpha
+    ),
+)
+
+
+def _index_copy_samples(rng):
+    x = rng.uniform(-1, 1, (3, 4))
+    return [((x, 0, np.array([2, 0]), rng.uniform(-1, 1, (2, 4))), {}),
+            ((x, 1, np.array([3, 1, 0]), rng.uniform(-1, 1, (3, 3))), {})]  # fmt: skip
+
+
+@op(inplace=True, samples=_index_copy_samples)
+def index_copy(xp, x, src, *, key):
+    """``input`` with the slices at ``index`` along ``dim`` replaced by those of ``source``.
+
+    >>> ember.zeros(3).index_copy(0, ember.tensor([2, 0]), ember.tensor([1., 2.]))
+    tensor([2., 0., 1.])
+    """
+    out = x.copy()
+    _one(out)[key] = _one(src)
+    return out
+
+
+@index_copy.parser
+def _(input, dim, index, source):
+    dim = wrap_dim(dim, input.ndim)
+    if index.ndim > 1:
+        raise IndexError(f"index_copy_(): Index should have dimension 1 or 0 (got {index.ndim})")
+    k = index.numel()
+    if source.ndim == 0 and k != 1:
+        raise IndexError("index_copy_(): When source is scalar, index should have one element "
+                         f"(got {k})")  # fmt: skip
+    if source.ndim != input.ndim and source.ndim and input.ndim:
+        raise IndexError("index_copy_(): When source and destination are not scalars, their "
+                         f"dimensionality must match. Source dimensionality ({source.ndim}), "
+                         f"destination dimensionality ({input.ndim})")  # fmt: skip
+    a = _int_index(index, "index_copy_", int32=False).reshape(-1)
+    if input.dtype is not source.dtype:
+        raise RuntimeError("index_copy_(): self and source expected to have the same dtype, but "
+                           f"got (self) {_tname(input.dtype)} and (source) "
+                           f"{_tname(source.dtype)}")  # fmt: skip
+    xs, ss = list(input.shape), list(source.shape)
+    if xs:
+        del xs[dim]
+    if ss:
+        del ss[dim]
+    if xs != ss:
+        raise RuntimeError(
+            "index_copy_(): Source/destination tensor must have same slice shapes. Destination "
+            f"slice shape: {' '.join(map(str, xs))} at dimension {dim} and source slice shape: "
+            f"{' '.join(map(str, ss))} at dimension 0."
+        )
+    if source.ndim and k != source.shape[dim]:
+        raise IndexError(f"index_copy_(): Number of indices ({k}) should be equal to "
+                         f"source.size(dim) ({source.shape[dim]})")  # fmt: skip
+    n = input.shape[dim] if input.ndim else 1
+    bad = (a < 0) | (a >= n)
+    if bad.any():
+        raise IndexError(f"index_copy_(): index {_first(a, bad)} is out of bounds for dimension "
+                         f"{dim} with size {n}")  # fmt: skip
+    key = _dim_key(xp_of(input._data), a, dim, tuple(source.shape) or (1,))
+    return (input, source), {"key": key}
+
+
+index_copy.defvjp(
+    lambda grad, out, x, src, key: _zero_at(grad, key),
+    lambda grad, out, x, src, key: _pick(grad, key, src.shape),
+)
+
+
+def _index_fill_samples(rng):
+    x = rng.uniform(-1, 1, (3, 4))
+    # (negative indices are fine, but torch's backward for a tensor value fails on them)
+    return [((x, 0, np.array([2, 0]), 1.5), {}), ((x, 1, np.array([3, 1]), rng.uniform(size=())),
+                                                 {})]  # fmt: skip
+
+
+def _index_fill_name(args, params):
+    return "IndexFillBackward1" if isinstance(args[1], Tensor) else "IndexFillBackward0"
+
+
+@op(inplace=True, grad_name=_index_fill_name, samples=_index_fill_samples)
+def index_fill(xp, x, value, *, key):
+    """``input`` with ``value`` written into the slices at ``index`` along ``dim``.
+
+    >>> ember.zeros(2, 3).index_fill(1, ember.tensor([0, 2]), -1.0).tolist()
+    [[-1.0, 0.0, -1.0], [-1.0, 0.0, -1.0]]
+    """
+    out = x.copy(order="K")
+    _one(out)[_key(key)] = _cast(xp, value, x.dtype)
+    return out
+
+
+@index_fill.parser
+def _(input, dim, index, value):
+    if isinstance(value, Tensor):
+        if value.ndim:
+            raise RuntimeError("index_fill_ only supports a 0-dimensional value tensor, but got "
+                               f"tensor with {value.ndim} dimension(s).")  # fmt: skip
+    elif _overflows(value, input.dtype):
+        raise RuntimeError(f"value cannot be converted to type {_CTYPES[input.dtype.name]} "
+                           "without overflow")  # fmt: skip
+    if index._data.dtype != np.int64:
+        raise IndexError("index_fill_(): Expected dtype int64 for index.")
+    dim = wrap_dim(dim, input.ndim)
+    if index.ndim > 1:
+        raise RuntimeError("Index has to be a vector/scalar")
+    a = index._data.reshape(-1)
+    n = input.shape[dim] if input.ndim else 1
+    bad = (a < -n) | (a >= n)
+    if bad.any():
+        raise IndexError(f"index {_first(a, bad)} is out of bounds for dimension {dim} with size "
+                         f"{n}")  # fmt: skip
+    return (input, value), {"key": (None,) * dim + (a % n if n else a,)}
+
+
+index_fill.defvjp(
+    lambda grad, out, x, value, key: _zero_at(grad, key),
+    lambda grad, out, x, value, key: _pick(grad, key).sum(),
+)
+
+
+def _put_samples(rng):
+    x = rng.uniform(-1, 1, (3, 4))
+    return [((x, np.array([0, 11, -2]), rng.uniform(-1, 1, (3,))), {}),
+            ((x, np.array([[5, 5], [1, 0]]), rng.uniform(-1, 1, (4,))), {"accumulate": True}),
+            ((x, np.array(4), rng.uniform(-1, 1, ())), {})]  # fmt: skip
+
+
+@op(inplace=True, samples=_put_samples)
+def put(xp, x, src, *, key, accumulate=False):
+    """``input`` with the elements of ``source`` written (or added, ``accumulate=True``) at the
+    positions ``index`` of ``input`` seen as 1-d.
+
+    >>> ember.zeros(2, 2).put(ember.tensor([3, 0]), ember.tensor([1., 2.])).tolist()
+    [[2.0, 0.0], [0.0, 1.0]]
+    """
+    out = x.copy(order="K")
+    if accumulate:
+        xp.add.at(_one(out), key, src.reshape(-1))
+    else:
+        _one(out)[key] = src.reshape(-1)
+    return out
+
+
+@put.parser
+def _(input, index, source, accumulate=False):
+    if not isinstance(source, Tensor):
+        raise TypeError(f"put(): argument 'source' (position 2) must be Tensor, not "
+                        f"{_typename(source)}")  # fmt: skip
+    a = _int_index(index, "put_", int32=False).reshape(-1)
+    if input.dtype is not source.dtype:
+        raise RuntimeError("put_(): self and source expected to have the same dtype, but got "
+                           f"self.dtype = {_tname(input.dtype)} and source.dtype = "
+                           f"{_tname(source.dtype)}")  # fmt: skip
+    if a.size != source.numel():
+        raise IndexError(
+            "put_(): Expected source and index to have the same number of elements, "
+            f"but got source.numel() = {source.numel()}, index.numel() = {a.size}"
+        )
+    n = input.numel()
+    bad = (a < -n) | (a >= n)
+    if bad.any():
+        raise IndexError(f"out of range: tried to access index {_first(a, bad)} on a tensor of "
+                         f"{n} elements.")  # fmt: skip
+    xp = xp_of(input._data)
+    key = xp.unravel_index(a % n if n else a, tuple(input.shape) or (1,))
+    return (input, source), {"key": key, "accumulate": bool(accumulate)}
+
+
+put.defvjp(
+    lambda grad, out, x, src, key, accumulate=False: grad if accumulate else _zero_at(grad, key),
+    lambda grad, out, x, src, key, accumulate=False: _pick(grad, key, src.shape),
+)
+
+
+def _masked_scatter_samples(rng):
+    x = rng.uniform(-1, 1, (3, 4))
+    return [((x, x > 0, rng.uniform(-1, 1, (12,))), {}),
+            ((x, np.array([True, False, False, True]), rng.uniform(-1, 1, (2, 4))), {}),
+            ((x[:1], np.array([[True], [False]]), rng.uniform(-1, 1, (5,))), {})]  # fmt: skip
+
+
+@op(inplace=True, samples=_masked_scatter_samples)
+def masked_scatter(xp, x, mask, src):
+    """``input`` (broadcast with ``mask``) with the first elements of ``source``, in order,
+    written where ``mask`` is True.
+
+    >>> ember.zeros(4).masked_scatter(ember.tensor([True, False, True, False]),
+    ...                               ember.tensor([1., 2., 3.]))
+    tensor([1., 0., 2., 0.])
+    """
+    shape = xp.broadcast_shapes(x.shape, mask.shape)
+    out = xp.broadcast_to(x, shape).copy()
+    m = xp.broadcast_to(mask, shape)
+    k = int(m.sum())
+    if k > src.size:
+        raise RuntimeError("Number of elements of source < number of ones in mask")
+    out[m] = src.reshape(-1)[:k]
+    return out
+
+
+@masked_scatter.parser
+def _(input, mask, source):
+    if not isinstance(source, Tensor):
+        raise TypeError(f"masked_scatter(): argument 'source' (position 2) must be Tensor, not "
+                        f"{_typename(source)}")  # fmt: skip
+    _broadcast_check(tuple(mask.shape), tuple(input.shape))
+    if source.dtype is not input.dtype:
+        raise RuntimeError("masked_scatter: expected self and source to have same dtypes but got"
+                           f"{_tname(input.dtype)} and {_tname(source.dtype)}")  # fmt: skip
+    if mask.dtype is not D.bool_:
+        raise RuntimeError("masked_scatter_ only supports boolean masks, but got mask with dtype "
+                           f"{_tname(mask.dtype)}")  # fmt: skip
+    return (input, mask, source), {}
+
+
+def _masked_scatter_src(grad, mask, shape):
+    got = masked_select(grad, mask)
+    n, k = math.prod(shape), got.shape[0]
+    if n > k:
+        got = cat([got, grad.new_zeros(n - k)])
+    return got.reshape(shape)
+
+
+masked_scatter.defvjp(
+    lambda grad, out, x, mask, src: where(mask, 0.0, grad),
+    None,
+    lambda grad, out, x, mask, src: _masked_scatter_src(grad, mask, tuple(src.shape)),
+)
+
+
+@composite(function=False)
+def masked_scatter_(input, mask, source):
+    """In place: ``mask`` must broadcast to this tensor's shape."""
+    if isinstance(mask, Tensor) and tuple(mask.shape) != tuple(input.shape):
+        _expand_shape(mask, tuple(input.shape))
+    return apply_inplace(masked_scatter, *masked_scatter.parse(input, mask, source))
+
+
+_REDUCE_AT = {"sum": "add", "mean": "add", "prod": "multiply", "amax": "maximum",
+              "amin": "minimum"}  # fmt: skip
+
+
+def _identity(dtype, reduce):
+    if reduce in ("sum", "mean"):
+        return 0
+    if reduce == "prod":
+        return 1
+    if dtype == np.bool_:
+        return reduce == "amin"
+    if dtype.kind in "iu":
+        info = np.iinfo(dtype)
+        return info.min if reduce == "amax" else info.max
+    return -math.inf if reduce == "amax" else math.inf
+
+
+def _reduce_into(xp, x, src, key, reduce, include_self):
+    """``x`` with ``src`` reduced into the elements at ``key`` (scatter_reduce's forward)."""
+    out = x.copy()
+    o = _one(out)
+    if not include_self:
+        o[key] = _identity(x.dtype, reduce)
+    getattr(xp, _REDUCE_AT[reduce]).at(o, key, src)
+    if reduce == "mean":
+        count = xp.ones(o.shape, dtype=np.int64)
+        if not include_self:
+            count[key] = 0
+        xp.add.at(count, key, 1)
+        count = xp.maximum(count, 1)
+        o[...] = xp.floor_divide(o, count) if x.dtype.kind in "iu" else o / count
+    return out
+
+
+def _block_of(src, shape):
+    return src[tuple(slice(0, n) for n in shape)] if src.ndim else src
+
+
+def _scatter_reduce_samples(rng):
+    x = rng.uniform(-1, 1, (3, 4))
+    i = np.array([[0, 1, 2, 0], [2, 0, 0, 1], [0, 0, 1, 1]])
+    s = rng.uniform(-1, 1, (3, 4))
+    out = [((x, 0, i, s, r), {"include_self": inc})
+           for r in ("sum", "prod", "mean", "amax", "amin") for inc in (True, False)]  # fmt: skip
+    return out + [((x, 1, i[:2, :3], s[:2, :3], "sum"), {})]
+
+
+@op(inplace=True, samples=_scatter_reduce_samples)
+def scatter_reduce(xp, x, src, *, key, index_shape, reduce, include_self=True):
+    """``input`` with the values of ``src`` reduced (sum, prod, mean, amax, amin) into the
+    elements named by ``index`` along ``dim``; ``include_self=False`` leaves those elements'
+    own values out.
+
+    >>> ember.zeros(2).scatter_reduce(0, ember.tensor([0, 0, 1]), ember.tensor([1., 3., 5.]),
+    ...                               "amax", include_self=False)
+    tensor([3., 5.])
+    """
+    return _reduce_into(xp, x, _block_of(src, index_shape), key, reduce, include_self)
+
+
+@scatter_reduce.parser
+def _(input, dim, index, src, reduce, *, include_self=True):
+    if not isinstance(src, Tensor):
+        raise TypeError(f"scatter_reduce(): argument 'src' (position 3) must be Tensor, not "
+                        f"{_typename(src)}")  # fmt: skip
+    dim = wrap_dim(dim, input.ndim)
+    _int_index(index, "scatter")
+    if src.dtype is not input.dtype:
+        raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
+
+    def check_reduce():  # torch checks the reduction after the shapes, before the bounds
+        if reduce not in _REDUCE_AT:
+            raise RuntimeError("reduce argument must be either sum, prod, mean, amax or amin, "
+                               f"got {reduce}")  # fmt: skip
+        if reduce == "mean" and input.dtype is D.bool_:
+            raise NotImplementedError(
+                "\"scatter_gather_tensor_cpu_reduce_mean\" not implemented for 'Bool'"
+            )
+
+    key = _gather_check("scatter", input, dim, index, src, before_bounds=check_reduce)
+    return (input, src), {"key": key, "index_shape": tuple(index.shape), "reduce": reduce,
+                          "include_self": bool(include_self)}  # fmt: skip
+
+
+def _reduce_again(x, src, key, reduce, include_self):
+    params = {"key": key, "index_shape": tuple(src.shape), "reduce": reduce,
+              "include_self": include_self}  # fmt: skip
+    return apply(scatter_reduce, (x, src), params)
+
+
+def _reduce_grads(grad, out, x, s, key, reduce, include_self, shape):
+    """torch's scatter_reduce_backward for the self gradient and the gradient of ``s`` (the part
+    of src the index covers, of shape ``shape``)."""
+    if reduce == "sum":
+        gx, gs = grad, _pick(grad, key, shape)
+    elif reduce == "mean":
+        n = ones_like(grad) if include_self else zeros_like(grad)
+        n = _add_at(n, key, ones_like(s))
+        n = where(n == 0, 1.0, n)
+        gx, gs = grad / n, _pick(grad, key, shape) / _pick(n, key, shape)
+    elif reduce == "prod":
+        # the products without each factor, where a factor is 0 (torch's formula)
+        masked_x = where(x == 0, 1.0, x)
+        gx = grad * _reduce_again(masked_x, s, key, reduce, include_self) / masked_x
+        s_zero = s == 0
+        zeros_there = _pick(_add_at(zeros_like(x), key, s_zero.to(x.dtype)), key, shape)
+        single = s_zero & (zeros_there == 1)
+        again = _reduce_again(x, where(single, 1.0, s), key, reduce, include_self)
+        gs = where(single, _pick(grad * again, key, shape),
+                   _pick(grad * out, key, shape) / where(s_zero, 1.0, s))  # fmt: skip
+    else:  # amax, amin: the gradient is shared evenly between the elements equal to the result
+        value = _pick(out, key, shape)
+        x_is = (x == out).to(grad.dtype)
+        s_is = (s == value).to(grad.dtype)
+        spread = grad / _add_at(x_is, key, s_is)
+        gx, gs = x_is * spread, s_is * _pick(spread, key, shape)
+    if not include_self:
+        gx = _zero_at(gx, key)
+    return gx, gs
+
+
+def _pad_src(g, src_shape, shape):
+    if tuple(src_shape) == tuple(shape):
+        return g
+    return _index_backward(g, indices=_block(xp_of(g._data), shape), shape=tuple(src_shape))
+
+
+def _src_block(src, shape):
+    out = src
+    for d, n in enumerate(shape):
+        if out.shape[d] != n:
+            out = _slice(out, dim=d, start=0, end=n, step=1)
+    return out
+
+
+def _sr_x(grad, out, x, src, key, index_shape, reduce, include_self=True):
+    s = _src_block(src, index_shape)
+    return _reduce_grads(grad, out, x, s, key, reduce, include_self, index_shape)[0]
+
+
+def _sr_src(grad, out, x, src, key, index_shape, reduce, include_self=True):
+    s = _src_block(src, index_shape)
+    g = _reduce_grads(grad, out, x, s, key, reduce, include_self, index_shape)[1]
+    return _pad_src(g, src.shape, index_shape)
+
+
+scatter_reduce.defvjp(_sr_x, _sr_src)
+
+
+def _index_reduce_samples(rng):
+    x = rng.uniform(-1, 1, (3, 4))
+    s = rng.uniform(-1, 1, (3, 4))
+    return [((x, 0, np.array([0, 2, 0]), s, r), {"include_self": inc})
+            for r in ("prod", "mean", "amax", "amin") for inc in (True, False)]  # fmt: skip
+
+
+@op(inplace=True, samples=_index_reduce_samples)
+def index_reduce(xp, x, src, *, key, index_shape, reduce, include_self=True):
+    """``input`` with the slices of ``source`` reduced (prod, mean, amax, amin) into the slices
+    at ``index`` along ``dim``; ``include_self=False`` leaves those slices' own values out.
+
+    >>> ember.ones(2).index_reduce(0, ember.tensor([0, 0]), ember.tensor([2., 3.]), "prod")
+    tensor([6., 1.])
+    """
+    return _reduce_into(xp, x, src, key, reduce, include_self)
+
+
+@index_reduce.parser
+def _(input, dim, index, source, reduce, *, include_self=True):
+    warnings.warn("index_reduce() is in beta and the API may change at any time.", UserWarning,
+                  stacklevel=3)  # fmt: skip
+    dim, a = _index_func_check("index_reduce", input, dim, index, source)
+    if reduce not in ("prod", "mean", "amax", "amin"):
+        raise RuntimeError("index_reduce(): Expected reduce to be one of prod, mean, amax or amin "
+                           f"but got {reduce}.")  # fmt: skip
+    n = input.shape[dim] if input.ndim else 1
+    if ((a < 0) | (a >= n)).any():
+        raise IndexError("index out of range in self")
+    shape = tuple(source.shape) or (1,)
+    key = _dim_key(xp_of(input._data), a, dim, shape)
+    return (input, source), {"key": key, "index_shape": tuple(source.shape), "reduce": reduce,
+                             "include_self": bool(include_self)}  # fmt: skip
+
+
+index_reduce.defvjp(_sr_x, _sr_src)
+
+
+# -- nonzero, fill -----------------------------------------------------------------------------
+
+
+def _nonzero_samples(rng):
+    x = rng.uniform(-1, 1, (3, 4))
+    return [((x > 0,), {}), ((np.array([0, 3, 0, -1]),), {}), ((np.array(2.0),), {}),
+            ((np.zeros((2, 0, 3)),), {})]  # fmt: skip
+
+
+@op(differentiable=False, samples=_nonzero_samples)
+def argwhere(xp, x):
+    """The indices of the nonzero elements, one row each (n, ndim), in row-major order; the
+    same as ``nonzero(input)``.
+
+    >>> ember.tensor([[0, 1], [2, 0]]).argwhere().tolist()
+    [[0, 1], [1, 0]]
+    """
+    return xp.argwhere(x)
+
+
+@op(multi=True, method=False, differentiable=False, samples=_nonzero_samples)
+def _nonzero_tuple(xp, x):
+    return tuple(xp.ascontiguousarray(i) for i in xp.nonzero(_one(x)))
+
+
+_nonzero_tuple.check = lambda lib, x: lib.nonzero(x, as_tuple=True)
+
+
+@composite()
+def nonzero(input, *, as_tuple=False):
+    """The indices of the nonzero elements: an (n, ndim) tensor, or with ``as_tuple=True`` one
+    1-d tensor per dim (a 0-d input counts as 1-d).
+
+    >>> ember.tensor([0, 2, 3]).nonzero(as_tuple=True)
+    (tensor([1, 2]),)
+    """
+    return _nonzero_tuple(input) if as_tuple else argwhere(input)
+
+
+def _nonzero_static_samples(rng):
+    x = np.array([[0, 1, 2], [3, 0, 0]])
+    return [((x,), {"size": 2}), ((x,), {"size": 5, "fill_value": -7}), ((x,), {"size": 0})]
+
+
+@op(differentiable=False, samples=_nonzero_static_samples)
+def nonzero_static(xp, x, *, size, fill_value=-1):
+    """``nonzero(input)`` cut or padded with ``fill_value`` rows to exactly ``size`` rows."""
+    rows = xp.argwhere(x)[:size]
+    out = xp.full((size, x.ndim), fill_value, dtype=np.int64)
+    out[: rows.shape[0]] = rows
+    return out
+
+
+@nonzero_static.parser
+def _(input, *, size, fill_value=-1):
+    if size < 0:
+        raise RuntimeError("nonzero_static: 'size' must be an non-negative integer")
+    return (input,), {"size": int(size), "fill_value": int(fill_value)}
+
+
+def _fill_samples(rng):
+    x = rng.uniform(size=(2, 3))
+    return [((x, 2.5), {}), ((x, rng.uniform(size=())), {})]
+
+
+def _fill_name(args, params):
+    return "FillBackward1" if isinstance(args[1], Tensor) else "FillBackward0"
+
+
+@op(method=False, grad_name=_fill_name, samples=_fill_samples)
+def fill(xp, x, value):
+    """A tensor like ``input`` (shape, dtype, layout) filled with ``value``."""
+    out = xp.empty_like(x)
+    out[...] = _cast(xp, value, x.dtype)
+    return out
+
+
+fill.defvjp(lambda grad, out, x, value: zeros_like(grad), lambda grad, out, x, value: grad.sum())
+
+
+def _fill_value(input, value, name="fill_"):
+    if isinstance(value, Tensor):
+        if value.ndim:
+            raise RuntimeError("fill_ only supports 0-dimension value tensor but got tensor "
+                               f"with {value.ndim} dimensions.")  # fmt: skip
+        return value
+    if not isinstance(value, (bool, int, float, complex, np.number)):
+        raise TypeError(f"{name}() received an invalid combination of arguments - got "
+                        f"({_typename(value)}), but expected one of:\n * (Tensor value)\n"
+                        " * (Number value)\n")  # fmt: skip
+    if isinstance(value, np.number):
+        value = value.item()
+    if _overflows(value, input.dtype):
+        raise RuntimeError(f"value cannot be converted to type {_CTYPES[input.dtype.name]} "
+                           "without overflow")  # fmt: skip
+    return value
+
+
+@fill.parser
+def _(input, value):
+    return (input, _fill_value(input, value, "fill")), {}
+
+
+@composite()
+def fill_(input, value):
+    """Fill this tensor with ``value`` (a number or a 0-d tensor), in place.
+
+    >>> ember.zeros(2).fill_(3)
+    tensor([3., 3.])
+    """
+    return apply_inplace(_fill, (input, _fill_value(input, value)), {})
+
+
+@op(inplace=True, method=False, grad_name="ZeroBackward0")
+def _zero(xp, x):
+    return xp.zeros((), dtype=x.dtype)
+
+
+_zero.defvjp(lambda grad, out, x: zeros_like(grad))
+_zero.samples = lambda rng: [((rng.uniform(size=(2, 3)),), {})]
+_zero.check = lambda lib, x: _zero_check(lib, x * 1) * 1
+
+
+def _zero_check(lib, x):
+    return x.zero_() if _is_torch(lib) else apply_inplace(_zero, (x,), {})
+
+
+@composite()
+def zero_(input):
+    """Fill this tensor with zeros, in place."""
+    return apply_inplace(_zero, (input,), {})
+
+
+@composite(function=False)
+def fill_diagonal_(input, fill_value, wrap=False):
+    """Write ``fill_value`` on the main diagonal (all dims equal for more than 2 dims); with
+    ``wrap``, a tall matrix's diagonal starts again every ``ncols + 1`` rows.
+
+    >>> ember.zeros(2, 3).fill_diagonal_(1).tolist()
+    [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]
+    """
+    n = input.ndim
+    if n < 2:
+        raise RuntimeError("dimensions must larger than 1")
+    h, w = input.shape[0], input.shape[1]
+    if n > 2 and any(s != h for s in input.shape[1:]):
+        raise RuntimeError("all dimensions of input must be of equal length")
+    off = input.storage_offset()
+    stride = sum(input.stride())
+    size = min(h, w)
+    input.as_strided((size,), (stride,), off).fill_(fill_value)
+    if wrap and n == 2 and h > w + 1:
+        step = w + 1
+        rest = (input.numel() + step - 1) // step - size
+        input.as_strided((rest,), (stride,), off + input.stride(0) * step).fill_(fill_value)
+    return input
+
+
+@composite(method=False)
+def index_put_(input, indices, values, accumulate=False):
+    """``input.index_put_(indices, values, accumulate)`` as a function."""
+    return apply_inplace(index_put, *index_put.parse(input, indices, values, accumulate))
+
+
+@composite(method=False)
+def unravel_index(indices, shape):
+    """Flat indices into a tensor of ``shape`` as one coordinate tensor per dim (views of one
+    tensor, as torch's).
+
+    >>> ember.unravel_index(ember.tensor([4, 1]), (3, 2))
+    (tensor([2, 0]), tensor([0, 1]))
+    """
+    if indices.dtype.is_floating_point or indices.dtype.is_complex or indices.dtype is D.bool_:
+        raise TypeError(f"expected 'indices' to be integer dtype, but got {indices.dtype}")
+    if isinstance(shape, int):
+        shape = (shape,)
+    elif isinstance(shape, (tuple, list)):
+        for n in shape:
+            if not isinstance(n, int):
+                raise TypeError(
+                    f"expected 'shape' sequence to only contain ints, but got {type(n)}"
+                )
+    else:
+        raise TypeError(f"expected 'shape' to be int or sequence of ints, but got {type(shape)}")
+    shape = tuple(shape)
+    if any(n < 0 for n in shape):
+        raise ValueError(f"'shape' cannot have negative values, but got {shape}")
+    coefs = [math.prod(shape[k + 1 :]) for k in range(len(shape))]
+    dev = indices.device
+    out = indices.unsqueeze(-1) // _tensor(coefs, dtype=D.int64, device=dev)
+    return (out % _tensor(list(shape), dtype=D.int64, device=dev)).unbind(-1)
+
+
+alias_copy = _copy_variant(_alias, "alias_copy")
 
 
 from .elementwise import where  # noqa: E402

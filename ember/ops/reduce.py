@@ -1,5 +1,7 @@
 """Reductions and scans: sum, mean, prod, max/min (full, along a dim, against another tensor),
-amax/amin, argmax/argmin, all/any, std/var (and their _mean forms), logsumexp, cumsum, cumprod.
+amax/amin, aminmax, argmax/argmin, all/any, std/var (and their _mean forms), logsumexp, nansum,
+nanmean, count_nonzero, median/nanmedian, mode, kthvalue, quantile/nanquantile, cumsum, cumprod,
+cummax/cummin, logcumsumexp.
 
 Forwards take dims already normalized by the parsers (a sorted tuple of non-negative dims, or
 None for all); a 0-d tensor reduces over its one implicit dim. The VJP rules are written in
@@ -9,6 +11,7 @@ ember ops, so second-order gradients work.
 from __future__ import annotations
 
 import builtins
+import operator
 import warnings
 
 import numpy as np
@@ -20,8 +23,10 @@ from .._tensor import Tensor
 from ..autograd.grad_mode import STATE
 from ._util import dims_arg, wrap_dim
 from .elementwise import maximum, minimum, where
-from .registry import composite, op
+from .index import _index, _index_backward
+from .registry import _tname, composite, op
 from .shape import cat, flip, narrow
+from .sorting import kth_smallest, not_implemented, select_backward, stable_argsort, take_along
 
 # -- helpers ----------------------------------------------------------------------------------
 
@@ -699,3 +704,656 @@ def _cumprod_grad_quadratic(grad, x, dim):
 
 
 cumprod.defvjp(_cumprod_grad)
+
+
+# -- NaN-ignoring sums, counts ----------------------------------------------------------------
+
+
+def _nan_samples(rng):
+    x = rng.uniform(-2, 2, (2, 3, 4))
+    x[0, 1, 2] = x[1, 0, 0] = x[1, 0, 3] = np.nan
+    return [((x,), {}), ((x, 1), {}), ((x, (0, 2), True), {}), ((x[0, 1],), {}),
+            ((rng.uniform(-2, 2, ()),), {}), ((rng.uniform(size=(0, 3)), 1), {}),
+            ((x,), {"dim": -1, "dtype": "float64"})]  # fmt: skip
+
+
+@op(grad_name="NansumBackward0", samples=_nan_samples)
+def nansum(xp, x, *, dim=None, keepdim=False, dtype=None):
+    """``sum`` with NaN counted as zero.
+
+    >>> ember.tensor([1.0, float("nan"), 2.0]).nansum()
+    tensor(3.)
+    """
+    if x.dtype.kind == "c":
+        raise RuntimeError("nansum does not support complex inputs")
+    acc = _acc_dtype(x, dtype)
+    if x.dtype.kind in "fV":  # (xp.nansum costs several times more on small inputs)
+        x = xp.where(xp.isnan(x), 0, x)
+    return x.sum(axis=_axis(x, dim), keepdims=keepdim, dtype=acc)
+
+
+@nansum.parser
+def _(input, dim=None, keepdim=False, *, dtype=None):
+    if isinstance(dtype, str):  # the sweep names dtypes
+        dtype = getattr(D, dtype)
+    return (input,), {"dim": _dims_given(dim, input.ndim), "keepdim": keepdim, "dtype": dtype}
+
+
+# torch multiplies by the mask: an infinite gradient (nanmean of all NaN) gives NaN there
+nansum.defvjp(lambda grad, out, x, dim, keepdim, dtype=None: unreduce(
+    grad, x.shape, dim, keepdim) * (x == x))  # fmt: skip
+nansum.check = lambda lib, x, *a, dtype=None, **kw: lib.nansum(
+    x, *a, dtype=None if dtype is None else getattr(lib, dtype), **kw)  # fmt: skip
+
+
+@composite()
+def nanmean(input, dim=None, keepdim=False, *, dtype=None):
+    """``mean`` of the elements that are not NaN.
+
+    >>> ember.tensor([1.0, float("nan"), 2.0]).nanmean()
+    tensor(1.5000)
+    """
+    if not (input.is_floating_point() or input.is_complex()):
+        raise RuntimeError("nanmean(): expected input to have floating point or complex dtype but "
+                           f"got {_tname(input.dtype)}")  # fmt: skip
+    return nansum(input, dim, keepdim, dtype=dtype) / (input == input).sum(dim, keepdim)
+
+
+def _count_samples(rng):
+    x = rng.integers(-1, 2, (2, 3, 4)).astype(np.float64)
+    return [((x,), {}), ((x, 1), {}), ((x, (0, 2)), {}), ((x > 0, -1), {}), ((x, ()), {}),
+            ((rng.integers(0, 2, ()),), {}), ((np.zeros((0, 3)), 0), {})]  # fmt: skip
+
+
+@op(differentiable=False, samples=_count_samples)
+def count_nonzero(xp, x, *, dim=None):
+    """How many elements are not zero, over ``dim`` (a dim or a tuple; all by default).
+
+    >>> ember.tensor([[0, 1], [2, 3]]).count_nonzero(0)
+    tensor([1, 2])
+    """
+    return xp.asarray(xp.count_nonzero(x, axis=_axis(x, dim)), dtype=np.int64)
+
+
+count_nonzero.parser(lambda input, dim=None: ((input,), {"dim": dims_arg(dim, input.ndim)}))
+
+
+# -- median, nanmedian, mode, kthvalue --------------------------------------------------------
+
+
+def _lower_median(xp, x, axis, ignore_nan):
+    """(values, indices) of the lower median along ``axis`` (kept as size 1). A NaN makes the
+    median NaN (the first NaN, as torch); ``ignore_nan`` takes the median of the others."""
+    n = x.shape[axis]
+    nan = xp.isnan(x) if x.dtype.kind in "fV" else None
+    if nan is None or not nan.any():
+        pos = kth_smallest(xp, x, (n - 1) // 2, axis)
+        return take_along(xp, x, pos, axis), pos
+    # a rank per row: through the stable sort, where the NaNs come last in their input order
+    nans = nan.sum(axis=axis, keepdims=True)
+    if ignore_nan:  # all NaN: the first of them
+        k = xp.maximum((n - nans - 1) // 2, 0)
+    else:  # the first NaN
+        k = xp.where(nans > 0, n - nans, (n - 1) // 2)
+    pos = take_along(xp, stable_argsort(xp, x, axis), k, axis)
+    return take_along(xp, x, pos, axis), pos
+
+
+def _no_bool_complex(x, kernel):
+    if x.dtype.kind in "bc":
+        not_implemented(kernel, x.dtype)
+
+
+def _median_full(name):
+    def forward(xp, x):
+        if x.size == 0:  # torch's NaN, cast to the dtype (True for bool)
+            with np.errstate(invalid="ignore"):
+                return xp.asarray(np.nan).astype(x.dtype)
+        _no_bool_complex(x, "median_cpu")
+        flat = x.reshape(-1)
+        if x.dtype.kind in "fV":
+            nan = xp.isnan(flat)
+            if name == "median" and nan.any():
+                return xp.asarray(np.nan, dtype=x.dtype)
+            flat = flat[~nan]
+            if flat.size == 0:
+                return xp.asarray(np.nan, dtype=x.dtype)
+        k = (flat.size - 1) // 2
+        return xp.partition(flat, k)[k]
+
+    forward.__name__ = "_" + name
+    o = op("_" + name, method=False, grad_name=_camel_name(name) + "Backward0",
+           samples=_median_samples(name == "nanmedian"))(forward)  # fmt: skip
+    o.defvjp(_evenly)  # ties share the gradient, as for max()
+    o.check = lambda lib, x: getattr(lib, name)(x)
+    return o
+
+
+def _median_along(name):
+    def forward(xp, x, *, dim, keepdim=False):
+        if x.ndim:
+            _check_nonempty("median", x, (dim,), True)
+        _no_bool_complex(x, "median_out")
+        if x.ndim == 0:
+            return x.copy(), xp.zeros((), dtype=np.int64)
+        vals, idx = _lower_median(xp, x, dim, name == "nanmedian")
+        if not keepdim:
+            vals, idx = vals.squeeze(dim), idx.squeeze(dim)
+        return vals, idx
+
+    forward.__name__ = f"_{name}_dim"
+    o = op(f"_{name}_dim", multi=True, method=False, grad_name=_camel_name(name) + "Backward1",
+           samples=_median_dim_samples(name == "nanmedian"))(forward)  # fmt: skip
+    o.defvjp(_to_index)
+    o.parser(lambda input, dim, keepdim=False: (
+        (input,), {"dim": _int_dim(name, dim, input.ndim), "keepdim": bool(keepdim)}))  # fmt: skip
+    o.check = lambda lib, *a, **kw: getattr(lib, name)(*a, **kw)
+    return o
+
+
+def _camel_name(name):
+    return name[0].upper() + name[1:]
+
+
+# NaN results defeat the sweep's finite differences: NaN samples only where NaNs are skipped
+# (tests/test_reduce.py compares NaN cases with torch)
+
+
+def _median_samples(nan_ok):
+    def make(rng):
+        x = rng.permutation(24).reshape(2, 3, 4) / 7.0 - 1.5
+        out = [((x,), {}), ((x[0, 0],), {}), ((x[0, :, :3],), {}), ((rng.uniform(size=()),), {}),
+               ((np.zeros(0),), {}), ((rng.permutation(12).reshape(3, 4) - 5,), {})]  # fmt: skip
+        if nan_ok:
+            x[0, 1, 1] = x[1, 2, 0] = np.nan
+            out.append(((x,), {}))
+        return out
+
+    return make
+
+
+def _median_dim_samples(nan_ok):
+    def make(rng):
+        x = rng.permutation(24).reshape(2, 3, 4) / 7.0 - 1.5
+        out = [((x, 1), {}), ((x, -1, True), {}), ((x, 0), {}), ((x[0, 0], 0), {}),
+               ((rng.uniform(size=()), 0), {}), ((rng.uniform(size=(0, 3)), 1), {}),
+               ((rng.permutation(15).reshape(3, 5) - 7, 1), {})]  # fmt: skip
+        if nan_ok:
+            nan = x[0].copy()
+            nan[0, 1] = nan[2, 0] = nan[2, 3] = np.nan
+            out += [((nan, 1), {}), ((nan, 0, True), {})]
+        return out
+
+    return make
+
+
+_median, _nanmedian = _median_full("median"), _median_full("nanmedian")
+_median_dim, _nanmedian_dim = _median_along("median"), _median_along("nanmedian")
+
+
+def _median_like(name, full, along):
+    nt = getattr(return_types, name)
+
+    def fn(input, dim=_NO, keepdim=False):
+        if dim is _NO:
+            return full(input)
+        return nt(along(input, dim, keepdim))
+
+    fn.__name__ = fn.__qualname__ = name
+    return composite(name)(fn)
+
+
+median = _median_like("median", _median, _median_dim)
+median.__doc__ = """The lower median of all elements; or ``(values, indices)`` along ``dim``.
+    NaN propagates: a slice with a NaN has a NaN median.
+
+    >>> ember.tensor([[3.0, 1.0, 2.0, 4.0]]).median(1)
+    ember.return_types.median(
+    values=tensor([2.]),
+    indices=tensor([2]))
+    """
+nanmedian = _median_like("nanmedian", _nanmedian, _nanmedian_dim)
+nanmedian.__doc__ = """``median`` of the elements that are not NaN (NaN when all are).
+
+    >>> ember.tensor([1.0, float("nan"), 3.0, 2.0]).nanmedian()
+    tensor(2.)
+    """
+
+
+def _mode_samples(rng):
+    ints = rng.integers(0, 3, (3, 5))  # ties have no gradient: integers
+    x = rng.permutation(12).reshape(3, 4) / 5.0
+    return [((ints, 1), {}), ((ints, 0, True), {}), ((x,), {}), ((x[0],), {"keepdim": True}),
+            ((rng.integers(0, 2, (4, 3)) > 0, 0), {}), ((rng.uniform(size=()),), {}),
+            ((rng.uniform(size=(0, 3)), 1), {})]  # fmt: skip
+
+
+@op(multi=True, method=False, grad_name="ModeBackward0", samples=_mode_samples)
+def _mode(xp, x, *, dim, keepdim=False):
+    if x.ndim == 0:
+        return x.copy(), xp.zeros((), dtype=np.int64)
+    if x.dtype.kind == "c":
+        not_implemented("mode_cpu", x.dtype)
+    _check_nonempty("mode", x, (dim,), True)
+    m = xp.moveaxis(x, dim, -1)
+    idx = stable_argsort(xp, m, -1)
+    s = take_along(xp, m, idx, -1)
+    # runs of equal values in sorted order (NaN equals nothing); the first longest run is the
+    # smallest most frequent value, and torch reports the index of the last element of the run
+    ends = xp.ones(s.shape, dtype=bool)
+    ends[..., :-1] = s[..., 1:] != s[..., :-1]
+    starts = xp.ones(s.shape, dtype=bool)
+    starts[..., 1:] = ends[..., :-1]
+    pos = xp.arange(s.shape[-1])
+    first = xp.maximum.accumulate(xp.where(starts, pos, 0), axis=-1)
+    j = xp.argmax(xp.where(ends, pos - first + 1, 0), axis=-1)[..., None]
+    vals = xp.moveaxis(take_along(xp, s, j, -1), -1, dim)
+    ind = xp.moveaxis(take_along(xp, idx, j, -1), -1, dim)
+    return (vals, ind) if keepdim else (vals.squeeze(dim), ind.squeeze(dim))
+
+
+_mode.parser(lambda input, dim=-1, keepdim=False: (
+    (input,), {"dim": _int_dim("mode", dim, input.ndim), "keepdim": bool(keepdim)}))  # fmt: skip
+_mode.defvjp(_to_index)
+_mode.check = lambda lib, *a, **kw: lib.mode(*a, **kw)
+
+
+@composite()
+def mode(input, dim=-1, keepdim=False):
+    """``(values, indices)``: the most frequent value along ``dim`` (the smallest of equally
+    frequent ones) and the index of its last occurrence.
+
+    >>> ember.tensor([2, 1, 2, 1, 3]).mode()
+    ember.return_types.mode(
+    values=tensor(1),
+    indices=tensor(3))
+    """
+    return return_types.mode(_mode(input, dim, keepdim))
+
+
+def _kth_samples(rng):
+    x = rng.permutation(24).reshape(2, 3, 4) / 7.0 - 1.5
+    nan = x[0].copy()
+    nan[0, 1] = nan[2, 3] = np.nan
+    return [((x, 2), {}), ((x, 1, 0), {}), ((x, 3, 1, True), {}), ((x, 4), {"dim": -1}),
+            ((nan, 2, 1), {}), ((rng.uniform(size=()), 1), {}), ((rng.uniform(size=(0, 3)), 2), {}),
+            ((rng.permutation(15).reshape(3, 5), 3), {})]  # fmt: skip
+
+
+@op(multi=True, method=False, grad_name="KthvalueBackward0", samples=_kth_samples)
+def _kthvalue(xp, x, *, k, dim, keepdim=False):
+    if x.ndim:
+        _check_nonempty("kthvalue", x, (dim,), True)
+    if not 1 <= k <= (x.shape[dim] if x.ndim else 1):
+        raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {dim}")
+    if x.ndim == 0:
+        return x.copy(), xp.zeros((), dtype=np.int64)
+    _no_bool_complex(x, "kthvalue_cpu")
+    idx = kth_smallest(xp, x, k - 1, dim)
+    vals = take_along(xp, x, idx, dim)
+    return (vals, idx) if keepdim else (vals.squeeze(dim), idx.squeeze(dim))
+
+
+_kthvalue.parser(lambda input, k, dim=-1, keepdim=False: (
+    (input,), {"k": operator.index(k), "dim": _int_dim("kthvalue", dim, input.ndim),
+               "keepdim": bool(keepdim)}))  # fmt: skip
+_kthvalue.defvjp(lambda grad, out, x, k, dim, keepdim=False: _to_index(grad, out, x, dim, keepdim))
+_kthvalue.check = lambda lib, *a, **kw: lib.kthvalue(*a, **kw)
+
+
+@composite()
+def kthvalue(input, k, dim=-1, keepdim=False):
+    """``(values, indices)`` of the ``k``-th smallest element (from 1) along ``dim``.
+
+    >>> ember.tensor([3.0, 1.0, 2.0]).kthvalue(2)
+    ember.return_types.kthvalue(
+    values=tensor(2.),
+    indices=tensor(2))
+    """
+    return return_types.kthvalue(_kthvalue(input, k, dim, keepdim))
+
+
+# -- quantile, nanquantile --------------------------------------------------------------------
+
+_INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
+
+
+def _quantile_layout(xp, x, dim):
+    """``x`` with the reduced dim last (flattened for ``dim=None``); the shape kept by keepdim."""
+    if dim is None or x.ndim == 0:
+        return x.reshape(-1), (1,) * x.ndim
+    return xp.moveaxis(x, dim, -1), x.shape[:dim] + (1,) + x.shape[dim + 1 :]
+
+
+def _quantile_ranks(xp, s, q, interpolation, ignore_nan):
+    """For rows ``s`` sorted along the last dim: the ranks below and above each quantile
+    (..., K), the interpolation weight, ``n_valid - 1`` and where the rank came from ``q``."""
+    dt = s.dtype
+    q1 = xp.asarray(q, dtype=dt).reshape(-1)
+    nan = xp.isnan(s)
+    if ignore_nan:  # ranks among the values that are not NaN; all NaN: rank 0 (a NaN)
+        last = (s.shape[-1] - nan.sum(-1, keepdims=True) - 1).astype(dt)
+        ranks = q1 * last
+        valid = ~(ranks < 0)
+    else:  # a NaN in the row: the last rank, which holds a NaN
+        last = dt.type(s.shape[-1] - 1)
+        valid = xp.broadcast_to(~nan.any(-1, keepdims=True), s.shape[:-1] + q1.shape)
+        ranks = q1 * last
+    ranks = xp.where(valid, ranks, 0 if ignore_nan else last)
+    if interpolation in ("lower", "higher", "nearest"):
+        ranks = {"lower": xp.floor, "higher": xp.ceil, "nearest": xp.round}[interpolation](ranks)
+        valid = xp.zeros_like(valid)  # rounded ranks do not move with q
+    below = ranks.astype(np.int64)
+    above = xp.ceil(ranks).astype(np.int64)
+    w = xp.full_like(ranks, 0.5) if interpolation == "midpoint" else ranks - below.astype(dt)
+    return below, above, w, last, valid
+
+
+def _lerp(xp, a, b, w):
+    # torch's lerp: exact at both ends
+    return xp.where(xp.abs(w) < 0.5, a + w * (b - a), b - (b - a) * (1 - w))
+
+
+def _quantile_forward(xp, x, q, dim, keepdim, interpolation, ignore_nan):
+    rows, keep = _quantile_layout(xp, x, dim)
+    s = xp.sort(rows, axis=-1)
+    below, above, w, _, _ = _quantile_ranks(xp, s, q, interpolation, ignore_nan)
+    out = take_along(xp, s, below, -1)
+    if interpolation in ("linear", "midpoint"):
+        out = _lerp(xp, out, take_along(xp, s, above, -1), w)
+    out = xp.moveaxis(out, -1, 0)  # the quantiles first
+    if keepdim:
+        out = out.reshape(out.shape[:1] + keep)
+    return out[0] if xp.ndim(q) == 0 else out
+
+
+def _quantile_keys(xp, x, dim, pos):
+    """Indices into ``x`` of the positions ``pos`` (..., K) along the last dim of the layout."""
+    if dim is None or x.ndim == 0:
+        return xp.unravel_index(pos, x.shape) if x.ndim else ()
+    key = []
+    for i, n in enumerate(x.shape):
+        if i == dim:
+            key.append(pos)
+        else:  # dim i sits at i (or i - 1, after the reduced dim) among x.ndim layout dims
+            shape = [1] * x.ndim
+            shape[i if i < dim else i - 1] = n
+            key.append(xp.arange(n).reshape(shape))
+    return tuple(key)
+
+
+def _quantile_parts(x, q, dim, interpolation, ignore_nan):
+    """What the rules need: keys into ``x`` of the elements below and above each quantile,
+    the gradient's layout, and the interpolation weight as a function of ``q``."""
+    from .._device import xp_of
+
+    xp = xp_of(x._data)
+    rows, _ = _quantile_layout(xp, x._data, dim)
+    perm = stable_argsort(xp, rows, -1)
+    s = take_along(xp, rows, perm, -1)
+    qa = q._data if isinstance(q, Tensor) else q
+    below, above, w, last, valid = _quantile_ranks(xp, s, qa, interpolation, ignore_nan)
+    kb = _quantile_keys(xp, x._data, dim, take_along(xp, perm, below, -1))
+    ka = _quantile_keys(xp, x._data, dim, take_along(xp, perm, above, -1))
+    wt = Tensor._wrap(w)
+    last, valid = Tensor._wrap(xp.asarray(last)), Tensor._wrap(valid)
+    if interpolation == "linear" and isinstance(q, Tensor):  # w = q * last - below
+        wt = where(valid, q.reshape(-1) * last - Tensor._wrap(below.astype(w.dtype)), wt)
+    return kb, ka, wt, last, valid
+
+
+def _quantile_grad_rows(grad, q, x, dim):
+    """The output's gradient in the (..., K) layout of the ranks."""
+    lead = [] if dim is None else [n for i, n in enumerate(x.shape) if i != dim]
+    if not isinstance(q, Tensor) or q.ndim == 0:
+        return grad.reshape(*lead, 1)
+    return grad.reshape(q.shape[0], *lead).movedim(0, -1)
+
+
+def _quantile_grad_x(grad, out, x, q, dim, keepdim, interpolation, ignore_nan):
+    g = _quantile_grad_rows(grad, q, x, dim)
+    if x.ndim == 0:  # the one element is below and above every quantile
+        return g.sum()
+    kb, ka, w, _, _ = _quantile_parts(x, q, dim, interpolation, ignore_nan)
+    shape = tuple(x.shape)
+    if interpolation not in ("linear", "midpoint"):
+        return _index_backward(g, indices=kb, shape=shape)
+    return (_index_backward(g * (1 - w), indices=kb, shape=shape)
+            + _index_backward(g * w, indices=ka, shape=shape))  # fmt: skip
+
+
+def _quantile_grad_q(grad, out, x, q, dim, keepdim, interpolation, ignore_nan):
+    if interpolation != "linear":  # the rounded ranks and the midpoint do not depend on q
+        return None
+    g = _quantile_grad_rows(grad, q, x, dim)
+    kb, ka, _, last, valid = _quantile_parts(x, q, dim, interpolation, ignore_nan)
+    shape = tuple(x.shape)
+    slope = (_index(x, indices=ka, shape=shape) - _index(x, indices=kb, shape=shape)) * last
+    dq = g * where(valid, slope, 0.0)
+    return dq.reshape(-1, dq.shape[-1]).sum(0).reshape(q.shape)
+
+
+def _quantile_samples(nan_ok):
+    def make(rng):
+        x = rng.permutation(24).reshape(2, 3, 4) / 7.0 - 1.5
+        q = np.array([0.1, 0.45, 0.8])
+        out = [((x, 0.3), {}), ((x, 0.3, 1), {}), ((x, q, -1, True), {}), ((x, q, 0), {}),
+               ((x, np.array(0.65)), {"dim": 2}), ((x, q, None, True), {}),
+               ((x[0], 0.4, 1), {"interpolation": "lower"}),
+               ((x[0], q, 0), {"interpolation": "higher"}),
+               ((x[0], q, 1), {"interpolation": "midpoint"}),
+               ((x[0], 0.5, 1), {"interpolation": "nearest"}), ((x[0], 1.0, 1), {}),
+               ((rng.uniform(size=()), q), {}),
+               ((rng.uniform(size=()), 0.3, 0, True), {})]  # fmt: skip
+        if nan_ok:
+            nan = x[0].copy()
+            nan[0, 1] = nan[2, 0] = nan[2, 3] = np.nan
+            out += [((nan, q, 1), {}), ((nan, 0.3, 0, True), {})]
+        return out
+
+    return make
+
+
+def _quantile_like(name, ignore_nan):
+    def forward(xp, x, q, *, dim=None, keepdim=False, interpolation="linear"):
+        return _quantile_forward(xp, x, q, dim, keepdim, interpolation, ignore_nan)
+
+    forward.__name__ = name
+    forward.__doc__ = f"""The ``q``-th quantiles (a number, or a 1-d tensor of them, in
+    [0, 1]) of ``input`` along ``dim`` (of all elements by default), interpolating between
+    the two nearest elements as ``interpolation`` says.{
+        " NaNs are ignored." if ignore_nan else " A NaN makes the result NaN."
+    }
+
+    >>> ember.{name}(ember.tensor([1.0, 2.0, 4.0, 8.0]), 0.5)
+    tensor(3.)
+    """
+    o = op(name, grad_name="SqueezeBackward4", samples=_quantile_samples(ignore_nan))(forward)
+    o.defvjp(
+        lambda grad, out, x, q, dim, keepdim, interpolation: _quantile_grad_x(
+            grad, out, x, q, dim, keepdim, interpolation, ignore_nan),
+        lambda grad, out, x, q, dim, keepdim, interpolation: _quantile_grad_q(
+            grad, out, x, q, dim, keepdim, interpolation, ignore_nan),
+    )  # fmt: skip
+
+    @o.parser
+    def _(input, q, dim=None, keepdim=False, *, interpolation="linear"):
+        if interpolation not in _INTERPOLATIONS:
+            raise RuntimeError("quantile() interpolation must be one of linear, lower, higher, "
+                               f"midpoint or nearest, but got {interpolation}")  # fmt: skip
+        if input.numel() == 0:
+            raise RuntimeError("quantile() input tensor must be non-empty")
+        if isinstance(q, Tensor):
+            if q.ndim > 1:
+                raise RuntimeError("quantile() q must be a scalar or 1D tensor")
+        elif not 0 <= q <= 1:
+            raise RuntimeError(f"quantile() q must be in the range [0, 1] but got {q}")
+        if input.dtype not in (D.float32, D.float64):
+            raise RuntimeError("quantile() input tensor must be either float or double dtype")
+        if isinstance(q, Tensor):
+            if q.dtype is not input.dtype:
+                raise RuntimeError("quantile() q tensor must be same dtype as the input tensor")
+            if not bool(((q >= 0) & (q <= 1)).all()):
+                raise RuntimeError("quantile() q values must be in the range [0, 1]")
+        else:
+            q = float(q)
+        dim = None if dim is None else _int_dim(name, dim, input.ndim)
+        return (input, q), {"dim": dim, "keepdim": bool(keepdim), "interpolation": interpolation}
+
+    return o
+
+
+quantile = _quantile_like("quantile", False)
+nanquantile = _quantile_like("nanquantile", True)
+
+
+# -- aminmax ----------------------------------------------------------------------------------
+
+
+def _aminmax_samples(rng):
+    x = rng.permutation(24).reshape(2, 3, 4) / 7.0 - 1.5
+    return [((x,), {}), ((x,), {"dim": 1}), ((x,), {"dim": -1, "keepdim": True}),
+            ((x,), {"keepdim": True}), ((rng.uniform(size=()),), {"dim": 0}),
+            ((rng.uniform(size=(0, 3)),), {"dim": 1}),
+            ((rng.integers(-3, 3, (3, 4)),), {"dim": 0})]  # fmt: skip
+
+
+@op(multi=True, method=False, grad_name="AminmaxBackward0", samples=_aminmax_samples)
+def _aminmax(xp, x, *, dim=None, keepdim=False):
+    if dim is None:
+        if x.size == 0:
+            raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the "
+                               "operation has no identity.")  # fmt: skip
+    elif x.ndim and x.shape[dim] == 0:
+        raise IndexError(f"aminmax: Expected reduction dim {dim} to have non-zero size.")
+    axis = None if dim is None or x.ndim == 0 else dim
+    return xp.min(x, axis=axis, keepdims=keepdim), xp.max(x, axis=axis, keepdims=keepdim)
+
+
+@_aminmax.parser
+def _(input, *, dim=None, keepdim=False):
+    dim = None if dim is None else _int_dim("aminmax", dim, input.ndim)
+    return (input,), {"dim": dim, "keepdim": bool(keepdim)}
+
+
+@_aminmax.vjp
+def _(grad, out, x, dim, keepdim):
+    dims = None if dim is None else (dim,)  # each shares its gradient among ties, as amax
+    return (_amax_grad(grad[0], out[0], x, dims, keepdim)
+            + _amax_grad(grad[1], out[1], x, dims, keepdim),)  # fmt: skip
+
+
+_aminmax.check = lambda lib, *a, **kw: lib.aminmax(*a, **kw)
+
+
+@composite()
+def aminmax(input, *, dim=None, keepdim=False):
+    """``(min, max)`` over ``dim`` (all elements by default) in one pass.
+
+    >>> ember.tensor([[1.0, 5.0], [4.0, 2.0]]).aminmax(dim=1)
+    ember.return_types.aminmax(
+    min=tensor([1., 2.]),
+    max=tensor([5., 4.]))
+    """
+    return return_types.aminmax(_aminmax(input, dim=dim, keepdim=keepdim))
+
+
+# -- cummax, cummin, logcumsumexp -------------------------------------------------------------
+
+
+def _cum_samples(rng):
+    x = rng.permutation(24).reshape(2, 3, 4) / 7.0 - 1.5
+    return [((x, 0), {}), ((x, 1), {}), ((x, -1), {}),
+            ((rng.uniform(size=()), 0), {}), ((rng.uniform(size=(0, 3)), 1), {}),
+            ((rng.integers(-2, 3, (3, 5)), 1), {}),
+            ((rng.integers(0, 2, (6,)) > 0, 0), {})]  # fmt: skip
+
+
+def _cum_extreme(name, ufunc):
+    def forward(xp, x, *, dim):
+        if x.ndim == 0:
+            return x.copy(), xp.zeros((), dtype=np.int64)
+        if x.dtype.kind == "c":
+            not_implemented(f"{name}_cpu", x.dtype)
+        vals = getattr(xp, ufunc).accumulate(x, axis=dim)  # NaN propagates
+        # the index moves to every element that reaches the running extreme (ties: the last)
+        # and to every NaN, as torch's `x >= running || isnan(x)`
+        mark = x == vals
+        if x.dtype.kind in "fV":
+            mark |= xp.isnan(x)
+        pos = xp.arange(x.shape[dim]).reshape((-1,) + (1,) * (x.ndim - 1 - dim))
+        return vals, xp.maximum.accumulate(xp.where(mark, pos, 0), axis=dim)
+
+    forward.__name__ = "_" + name
+    o = op("_" + name, multi=True, method=False, grad_name=_camel_name(name) + "Backward0",
+           samples=_cum_samples)(forward)  # fmt: skip
+    o.parser(lambda input, dim: ((input,), {"dim": wrap_dim(dim, input.ndim)}))
+    o.defvjp(lambda grad, out, x, dim: grad[0] if x.ndim == 0 or x.numel() == 0
+             else select_backward(grad[0], out[1], dim, x.shape))  # fmt: skip
+    o.check = lambda lib, *a, **kw: getattr(lib, name)(*a, **kw)
+    nt = getattr(return_types, name)
+
+    def public(input, dim):
+        return nt(o(input, dim))
+
+    public.__name__ = public.__qualname__ = name
+    return o, composite(name)(public)
+
+
+_cummax, cummax = _cum_extreme("cummax", "maximum")
+cummax.__doc__ = """``(values, indices)``: the running maximum along ``dim`` and where it was
+    last reached (NaN propagates).
+
+    >>> ember.cummax(ember.tensor([1, 3, 2, 3]), 0).indices
+    tensor([0, 1, 1, 3])
+    """
+_cummin, cummin = _cum_extreme("cummin", "minimum")
+cummin.__doc__ = """``(values, indices)``: the running minimum along ``dim`` and where it was
+    last reached (NaN propagates).
+
+    >>> ember.cummin(ember.tensor([3, 1, 2, 1]), 0).values
+    tensor([3, 1, 1, 1])
+    """
+
+
+def _lcse_samples(rng):
+    x = rng.uniform(-3, 3, (2, 3, 4))
+    big = np.array([[1000.0, 999.0, -1000.0], [-np.inf, 0.0, np.inf]])
+    return [((x, 0), {}), ((x, 1), {}), ((x, -1), {}), ((rng.uniform(-2, 2, ()), 0), {}),
+            ((rng.uniform(size=(0, 3)), 1), {}), ((big[:1], 1), {})]  # fmt: skip
+
+
+@op(samples=_lcse_samples)
+def logcumsumexp(xp, x, *, dim):
+    """``log(cumsum(exp(input)))`` along ``dim``, without overflow.
+
+    >>> ember.logcumsumexp(ember.tensor([0.0, 1000.0]), 0)
+    tensor([   0., 1000.])
+    """
+    if x.dtype.kind not in "fV":
+        not_implemented("logcumsumexp_out_cpu", x.dtype)
+    if x.ndim == 0:
+        return x.copy()
+    a = x if x.dtype.itemsize >= 4 else x.astype(np.float32)  # half types: in float32
+    with np.errstate(invalid="ignore", over="ignore"):
+        return xp.logaddexp.accumulate(a, axis=dim).astype(x.dtype, copy=False)
+
+
+logcumsumexp.parser(lambda input, dim: ((input,), {"dim": wrap_dim(dim, input.ndim)}))
+
+
+def _lcse_grad(grad, out, x, dim):
+    if x.ndim == 0:
+        return grad
+    # torch's form: sums of grad * exp(x - out) split by the sign of grad, each in log space
+    low = D.finfo(x.dtype).min
+    mag = grad.abs().log()
+    pos, neg = where(grad > 0, mag, low), where(grad < 0, mag, low)
+
+    def reverse_lcse(t):
+        return flip(logcumsumexp(flip(t, (dim,)), dim), (dim,))
+
+    return (reverse_lcse(pos - out) + x).exp() - (reverse_lcse(neg - out) + x).exp()
+
+
+logcumsumexp.defvjp(_lcse_grad)

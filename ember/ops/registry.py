@@ -26,7 +26,15 @@ from .._device import CPU, device_of, get_xp
 from .._tensor import Tensor
 from ..autograd.engine import edge_of
 from ..autograd.grad_mode import STATE
-from ..autograd.graph import CopySlices, OpNode, SavedMeta, ViewReplay, save_outputs
+from ..autograd.graph import (
+    EXTRAS,
+    CopySlices,
+    OpNode,
+    SavedMeta,
+    ViewReplay,
+    record_extras,
+    save_outputs,
+)
 
 __all__ = ["Op", "op", "OPS", "composite", "COMPOSITES"]
 
@@ -317,6 +325,15 @@ def _promoted(args, idx):
     return D.result_types(dims, zeros, scalars)
 
 
+def _no_tensor(op, args):
+    """torch's TypeError for a call with no tensor among its inputs (``ember.exp(2.0)``)."""
+    a = args[0] if args else None
+    name = op.input_names[0] if op.input_names else "tensors"
+    raise TypeError(
+        f"{op.name}(): argument '{name}' (position 1) must be Tensor, not {type(a).__name__}"
+    )
+
+
 def _mixed_devices(a, b):
     raise RuntimeError(
         "Expected all tensors to be on the same device, but found at least two devices, "
@@ -377,8 +394,10 @@ def _unwrap(op, args, params):
                 c = _SCALAR_CAT[type(v)]
             if c > scat:
                 scat = c
+    if first is None:
+        _no_tensor(op, args)
     if dev is None:
-        dev = _move_cpu_scalars(args, arrays) if first is not None else CPU
+        dev = _move_cpu_scalars(args, arrays)
     mode = op.promote
     if mode is None:
         return arrays, dev, needs_grad, None
@@ -531,6 +550,8 @@ def _record(op, args, params, outs):
             o._grad_fn = node
             o._requires_grad = True
             o._output_nr = i
+    if EXTRAS.on:  # saved-tensor hooks or anomaly mode
+        record_extras(node, outs)
     return node
 
 
@@ -594,6 +615,7 @@ def apply_inplace(op, args, params):
         if not op.variadic and op.reads[0] == 2:
             old._data = self._data.copy()  # the rule reads the old value: keep it
             old._vc = None
+    prev = self._data.copy() if HOOKS.after_op is not None else None  # forward AD needs it
     self._data[...] = out
     self._bump()
     if record:
@@ -601,7 +623,7 @@ def apply_inplace(op, args, params):
         if self._base is not None:
             _copy_slices(self, node)
     if HOOKS.after_op is not None:
-        HOOKS.after_op(op, args, params, (self,), inplace=True)
+        HOOKS.after_op(op, args, params, (self,), inplace=True, old=prev)
     return self
 
 

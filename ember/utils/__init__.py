@@ -1,0 +1,3 @@
+"""ember.utils: data loading, checkpointing, benchmarking and other helpers."""
+
+from . import checkpoint as checkpoint
