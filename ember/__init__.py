@@ -65,7 +65,7 @@ from .autograd.grad_mode import is_inference_mode_enabled
 
 _ops.install(globals())
 
-from . import cuda, func
+from . import cuda, func, nn
 from ._layout import (
     channels_last,
     channels_last_3d,

@@ -136,7 +136,6 @@ class OpNode(Node):
     _checks = None  # (tensor, version at save) pairs checked before the rules run
     _freed = False
     _had_saved = False
-    _packed = False  # saved through saved_tensors_hooks: entries are _Packed, not checked
 
     def __init__(self, op, saved, params, next_functions, in_meta):
         self._seq = next(_seq)
@@ -153,11 +152,9 @@ class OpNode(Node):
         # frees the saved tensors; metadata and scalars stay (torch keeps sizes too)
         if not self._freed:
             self._freed = True
-            if self._checks is not None or self._out is not None or self._packed:
+            if self._checks is not None or self._out is not None:
                 self._had_saved = True
-                self.saved = tuple(
-                    [None if isinstance(s, (_T[0], _Packed)) else s for s in self.saved]
-                )
+                self.saved = tuple([None if isinstance(s, _T[0]) else s for s in self.saved])
                 self._out = self._checks = None
 
     def _apply(self, grads):
@@ -165,12 +162,7 @@ class OpNode(Node):
             raise RuntimeError(_FREED)
         saved = self.saved
         out = None
-        if self._packed and not self._freed:
-            saved = tuple([s.unpack(self) if type(s) is _Packed else s for s in saved])
-            if self._out is not None:
-                out = tuple([p.unpack(self, STATE.grad) for p in self._out])
-                out = out if self.num_outputs > 1 or self.op.multi else out[0]
-        elif not self._freed:
+        if not self._freed:
             if self._checks is not None:
                 for t, v in self._checks:
                     if t._version != v:
@@ -190,6 +182,31 @@ class OpNode(Node):
             if nfs[i][0] is not None:
                 res[i] = rules[i](grad, out, *saved, **params)
         return res
+
+
+class PackedOpNode(OpNode):
+    """An OpNode recorded under saved_tensors_hooks (``record_extras`` switches the class, so
+    plain nodes pay nothing): its saved inputs and outputs are ``_Packed``, unpacked on use."""
+
+    def _release(self):
+        if not self._freed:
+            self._freed = True
+            self._had_saved = self._out is not None or any(type(s) is _Packed for s in self.saved)
+            self.saved = tuple([None if type(s) is _Packed else s for s in self.saved])
+            self._out = None
+
+    def _apply(self, grads):
+        if self._freed:
+            return OpNode._apply(self, grads)
+        packed = self.saved, self._out
+        self.saved = tuple([s.unpack(self) if type(s) is _Packed else s for s in self.saved])
+        if self._out is not None:  # in the form save_outputs gives, for OpNode._apply
+            outs = [p.unpack(self, False) for p in self._out]
+            self._out = [(t._data, t._ensure_vc(), t._version) for t in outs]
+        try:
+            return OpNode._apply(self, grads)
+        finally:
+            self.saved, self._out = packed
 
 
 class SavedMeta:
@@ -518,7 +535,7 @@ def record_extras(node, outs):
         if node._out is not None:
             node._out = [pack(o, i) for i, o in enumerate(outs)]
         node._checks = None
-        node._packed = True
+        node.__class__ = PackedOpNode
     if EXTRAS.anomaly:
         store_stack(node)
 

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from .._tensor import Tensor
 from . import (  # noqa: F401  (registers the ops)
+    conv,
     decomp,
     elementwise,
     fft_ops,
     index,
     linalg,
+    nn_ops,
     pointwise,
     random_ops,
     reduce,

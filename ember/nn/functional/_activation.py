@@ -1,0 +1,3 @@
+"""ember.nn.functional activation family (being written)."""
+
+__all__: list = []

@@ -1,0 +1,3 @@
+"""ember.nn.functional conv family (being written)."""
+
+__all__: list = []

@@ -1,0 +1,3 @@
+"""ember.nn.functional distance family (being written)."""
+
+__all__: list = []

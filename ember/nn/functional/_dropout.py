@@ -1,0 +1,3 @@
+"""ember.nn.functional dropout family (being written)."""
+
+__all__: list = []

@@ -1,0 +1,3 @@
+"""ember.nn.functional loss family (being written)."""
+
+__all__: list = []

@@ -1,0 +1,3 @@
+"""ember.nn.functional normalization family (being written)."""
+
+__all__: list = []

@@ -1,0 +1,3 @@
+"""ember.nn.functional padding family (being written)."""
+
+__all__: list = []

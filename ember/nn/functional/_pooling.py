@@ -1,0 +1,3 @@
+"""ember.nn.functional pooling family (being written)."""
+
+__all__: list = []

@@ -1,0 +1,3 @@
+"""ember.nn.functional sparse family (being written)."""
+
+__all__: list = []

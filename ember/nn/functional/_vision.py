@@ -1,0 +1,3 @@
+"""ember.nn.functional vision family (being written)."""
+
+__all__: list = []

@@ -1,0 +1,3 @@
+"""ember.nn.init (being written)."""
+
+__all__: list = []

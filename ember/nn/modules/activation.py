@@ -1,0 +1,3 @@
+"""ember.nn.modules.activation (being written)."""
+
+__all__: list = []

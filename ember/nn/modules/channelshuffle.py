@@ -1,0 +1,3 @@
+"""ember.nn.modules.channelshuffle (being written)."""
+
+__all__: list = []

@@ -1,0 +1,3 @@
+"""ember.nn.modules.container (being written)."""
+
+__all__: list = []

@@ -1,0 +1,3 @@
+"""ember.nn.modules.conv (being written)."""
+
+__all__: list = []

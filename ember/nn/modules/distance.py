@@ -1,0 +1,3 @@
+"""ember.nn.modules.distance (being written)."""
+
+__all__: list = []

@@ -1,0 +1,3 @@
+"""ember.nn.modules.dropout (being written)."""
+
+__all__: list = []

@@ -1,0 +1,3 @@
+"""ember.nn.modules.flatten (being written)."""
+
+__all__: list = []

@@ -1,0 +1,3 @@
+"""ember.nn.modules.fold (being written)."""
+
+__all__: list = []

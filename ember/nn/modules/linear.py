@@ -1,0 +1,3 @@
+"""ember.nn.modules.linear (being written)."""
+
+__all__: list = []

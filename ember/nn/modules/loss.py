@@ -1,0 +1,3 @@
+"""ember.nn.modules.loss (being written)."""
+
+__all__: list = []

@@ -1,0 +1,3 @@
+"""ember.nn.modules.module (being written)."""
+
+__all__: list = []

@@ -1,0 +1,3 @@
+"""ember.nn.modules.normalization (being written)."""
+
+__all__: list = []

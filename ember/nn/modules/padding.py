@@ -1,0 +1,3 @@
+"""ember.nn.modules.padding (being written)."""
+
+__all__: list = []

@@ -1,0 +1,3 @@
+"""ember.nn.modules.pixelshuffle (being written)."""
+
+__all__: list = []

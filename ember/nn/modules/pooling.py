@@ -1,0 +1,3 @@
+"""ember.nn.modules.pooling (being written)."""
+
+__all__: list = []

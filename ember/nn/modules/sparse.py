@@ -1,0 +1,3 @@
+"""ember.nn.modules.sparse (being written)."""
+
+__all__: list = []

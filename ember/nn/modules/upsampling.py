@@ -1,0 +1,3 @@
+"""ember.nn.modules.upsampling (being written)."""
+
+__all__: list = []

@@ -1,0 +1,3 @@
+"""ember.nn.parameter (being written)."""
+
+__all__: list = []
