@@ -421,3 +421,22 @@ def test_unsupported_operands(other):
             assert getattr(x, f"__{name}__")(other) is NotImplemented, (lib.__name__, name)
     check_error(lambda lib, x: x + other, np.ones(2))
     check_error(lambda lib, x: other * x, np.ones(2))
+
+
+def test_broadcast_errors_name_sizes_and_dim():
+    cases = [((2, 3), (4,)), ((5, 2, 3), (2, 4)), ((3, 1), (2, 2, 4))]
+    for a, b in cases:
+        errs = []
+        for lib in (torch, ember):
+            with pytest.raises(RuntimeError) as info:
+                lib.ones(*a) + lib.ones(*b)
+            errs.append(str(info.value))
+        assert errs[0] == errs[1]
+    for lib in (torch, ember):
+        with pytest.raises(RuntimeError, match="must match the size"):
+            lib.where(lib.ones(2, 3) > 0, lib.ones(4), 0.0)
+
+
+def test_where_single_argument_is_nonzero():
+    c = np.array([[True, False, True], [False, False, True]])
+    check(lambda lib, c: lib.where(c), c, grad=False)

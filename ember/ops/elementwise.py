@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .._tensor import Tensor
-from .registry import op
+from .registry import composite, op
 from .samples import binary, booleans, compare, concat, integers, unary, with_kwargs
 
 # -- arithmetic -------------------------------------------------------------------------------
@@ -529,6 +529,18 @@ where.defvjp(
     lambda grad, out, condition, input, other: where(condition, grad, 0.0),
     lambda grad, out, condition, input, other: where(condition, 0.0, grad),
 )
+_where = where
+
+
+@composite("where", method=False)
+def where(condition, input=None, other=None):
+    """``where(condition, input, other)`` picks elementwise; ``where(condition)`` is
+    ``nonzero(condition, as_tuple=True)``, as torch."""
+    if input is None and other is None:
+        from .index import nonzero
+
+        return nonzero(condition, as_tuple=True)
+    return _where(condition, input, other)
 
 
 def _tensors_only(name, y):

@@ -437,7 +437,11 @@ def _wrap_ints(arrays, npdt):
 def apply(op, args, params):
     arrays, dev, needs_grad, npdt = _unwrap(op, args, params)
     xp = np if dev is CPU else get_xp(dev)
-    out = op.forward(xp, *arrays, **params)
+    try:
+        out = op.forward(xp, *arrays, **params)
+    except ValueError:
+        _broadcast_error(arrays)  # NumPy's "could not be broadcast" becomes torch's error
+        raise
     if npdt is not None and npdt.kind == "V" and not op.multi and out.dtype.kind == "f":
         out = out.astype(npdt)  # ml_dtypes lifts bfloat16 and a float scalar to float32
     if op.simple:  # one output, not a view: the common case, kept short
@@ -467,6 +471,26 @@ def apply(op, args, params):
     if HOOKS.after_op is not None:
         HOOKS.after_op(op, args, params, outs)
     return outs if op.multi else outs[0]
+
+
+def _broadcast_error(arrays):
+    """Raise torch's RuntimeError when the array inputs' shapes do not broadcast."""
+    shape: list = []
+    for a in arrays:
+        sh = getattr(a, "shape", None)
+        if sh is None:
+            continue
+        n = max(len(shape), len(sh))
+        left = [1] * (n - len(shape)) + shape
+        right = [1] * (n - len(sh)) + list(sh)
+        for d in range(n - 1, -1, -1):
+            x, y = left[d], right[d]
+            if x != y and x != 1 and y != 1:
+                raise RuntimeError(
+                    f"The size of tensor a ({x}) must match the size of tensor b ({y}) at "
+                    f"non-singleton dimension {d}"
+                )
+        shape = [x if y == 1 else y for x, y in zip(left, right)]
 
 
 def _wrap(a, xp):
@@ -596,7 +620,11 @@ def apply_inplace(op, args, params):
             f"{_tname(self.dtype)}"
         )
     xp = np if dev is CPU else get_xp(dev)
-    out = op.forward(xp, *arrays, **params)
+    try:
+        out = op.forward(xp, *arrays, **params)
+    except ValueError:
+        _broadcast_error(arrays)
+        raise
     if dt is None and out.dtype != self._data.dtype and op.inplace != "cast":
         raise RuntimeError(
             f"Bad in-place call: input tensor dtype {_CPU_NAME.get(self._data.dtype.name)} and "
