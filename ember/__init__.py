@@ -65,7 +65,8 @@ from .autograd.grad_mode import is_inference_mode_enabled
 
 _ops.install(globals())
 
-from . import cuda, func, nn
+from . import cuda, func, nn, utils
+from ._config import *  # noqa: F403
 from ._layout import (
     channels_last,
     channels_last_3d,
@@ -78,6 +79,11 @@ from ._layout import (
     strided,
 )
 from ._printing import get_printoptions, set_printoptions
+from .autograd.anomaly_mode import (
+    is_anomaly_check_nan_enabled,
+    is_anomaly_enabled,
+    set_anomaly_enabled,
+)
 from .ops.registry import OPS as _OPS
 from .random import thread_safe_generator
 

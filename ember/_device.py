@@ -172,3 +172,10 @@ def device_of(arr) -> device:
 
 def to_numpy(arr):
     return arr if isinstance(arr, np.ndarray) else arr.get()
+
+
+def ptr(a) -> int:
+    """The address of an array's first element."""
+    if isinstance(a, np.ndarray):
+        return a.__array_interface__["data"][0]
+    return a.data.ptr

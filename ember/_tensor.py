@@ -549,6 +549,10 @@ class Tensor:
         return self._grad_fn
 
     @property
+    def output_nr(self) -> int:
+        return self._output_nr if self.grad_fn is not None else 0
+
+    @property
     def is_leaf(self) -> bool:
         return self.grad_fn is None
 
@@ -692,10 +696,9 @@ class Tensor:
         base = self._base
         if base._requires_grad and base._grad_fn is not None and STATE.grad:
             from .autograd.engine import edge_of
-            from .autograd.graph import ViewReplay
-            from .ops.registry import _layout
+            from .autograd.graph import ViewReplay, view_layouts
 
-            self._grad_fn = ViewReplay(edge_of(base), _layout(base._data), self._geom())
+            self._grad_fn = ViewReplay(edge_of(base), *view_layouts(self))
             self._requires_grad = True
             self._output_nr = 0
 

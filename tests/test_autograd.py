@@ -533,3 +533,32 @@ def test_inplace_on_multi_output_view_raises():
         return a
 
     close(*both(h))
+
+
+def test_inplace_through_views_of_another_dtype():
+    # x.real / x.imag of a complex base: CopySlices works on the bytes of the storage
+    a = np.array([1 + 2j, 3 - 1j, 0.5 + 0.5j])
+
+    def f(lib):
+        x = lib.tensor(a, requires_grad=True)
+        w = lib.tensor([2.0, -1.0, 3.0], dtype=lib.float64, requires_grad=True)
+        y = x * 1
+        y.real.mul_(w)
+        y.imag.add_(w * w)
+        v = y.real
+        (y.abs().sum() + (v * v).sum()).backward()
+        return x.grad, w.grad, y
+
+    close(*both(f), rtol=1e-12, atol=1e-12)
+
+
+def test_base_change_seen_by_expanded_view():
+    def f(lib):
+        x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        y = x * 1
+        e = y.expand(4, 3)
+        y.mul_(x)
+        (e * lib.arange(12.0).reshape(4, 3)).sum().backward()
+        return x.grad
+
+    close(*both(f))

@@ -26,7 +26,17 @@ import itertools
 import warnings
 
 from .grad_mode import STATE
-from .graph import _FREED, _T, EXTRAS, CopySlices, Node, ViewReplay, _Packed, _raise_modified
+from .graph import (
+    _FREED,
+    _T,
+    EXTRAS,
+    CopySlices,
+    Node,
+    ViewReplay,
+    _Packed,
+    _raise_modified,
+    view_layouts,
+)
 from .graph import pack as _pack
 from .graph import store_stack as _store_stack
 
@@ -358,7 +368,7 @@ def _alias(t):
     """A new tensor viewing ``t``'s memory (what torch returns for an input returned as is)."""
     from ..ops.registry import _mark_view
 
-    a = type(t)._wrap(t._data.view())
+    a = _T[0]._wrap(t._data.view())  # a plain Tensor, also for a Parameter (as torch)
     a._device = t._device
     _mark_view(a, t)
     return a
@@ -389,7 +399,6 @@ def _rebase(ctx, t, nr, n_outputs, is_input, args):
             "one that does the other operations). You can ask on the forum "
             "https://discuss.pytorch.org/ if you need help to do this change."
         )
-    from ..ops.registry import _layout
     from .engine import edge_of
 
     base = t._base
@@ -402,8 +411,8 @@ def _rebase(ctx, t, nr, n_outputs, is_input, args):
         t._grad_fn, t._requires_grad, t._output_nr = ctx, True, nr
         t._view_version = t._vc.v
         return
-    layout, geom = _layout(base._data), t._geom()
-    cs = CopySlices(edge_of(base) or (None, 0), layout, geom, ctx, base._data.dtype, index=k)
+    layout, geom = view_layouts(t)
+    cs = CopySlices(edge_of(base) or (None, 0), layout, geom, ctx, index=k)
     base._grad_fn, base._requires_grad, base._output_nr = cs, True, 0
     t._grad_fn, t._requires_grad, t._output_nr = ViewReplay((cs, 0), layout, geom), True, 0
     t._view_version = t._vc.v

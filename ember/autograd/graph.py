@@ -10,6 +10,8 @@ from __future__ import annotations
 import itertools
 import weakref
 
+import numpy as np
+
 from .grad_mode import STATE
 
 __all__ = ["Node", "OpNode", "AccumulateGrad", "CopySlices", "saved_tensors_hooks", "save_on_cpu",
@@ -371,6 +373,16 @@ def accumulate_into(t, g):
         old._bump()
 
 
+def view_layouts(view):
+    """How a view sits in its base's memory, in bytes (so views of another dtype, such as
+    ``x.real`` of a complex base, work): base (shape, strides, dtype) and view (shape, strides,
+    offset, dtype)."""
+    from .._device import ptr
+
+    b, v = view._base._data, view._data
+    return (b.shape, b.strides, b.dtype), (v.shape, v.strides, ptr(v) - ptr(b), v.dtype)
+
+
 class CopySlices(Node):
     """The grad_fn of a base after an in-place op wrote into one of its views.
 
@@ -378,15 +390,15 @@ class CopySlices(Node):
     rest of the base's gradient passes through unchanged.
     """
 
-    def __init__(self, base_edge, base_layout, view_geom, fn, base_dtype, index=0):
+    def __init__(self, base_edge, base_layout, view_geom, fn, index=0):
         self._seq = next(_seq)
         self.fn = fn  # the in-place op's node; its input ``index`` is the view's old value
         self.index = index
-        self.layout = base_layout  # (shape, strides) of the base, in elements
-        self.geom = view_geom  # (shape, strides, offset) of the view, in elements
+        self.layout = base_layout  # (shape, strides, dtype) of the base, strides in bytes
+        self.geom = view_geom  # (shape, strides, offset, dtype) of the view, in bytes
         nfs, meta = list(fn.next_functions), list(fn.in_meta)
         nfs[index] = base_edge
-        meta[index] = (base_layout[0], base_dtype)  # the others are fitted to fn's inputs
+        meta[index] = (base_layout[0], base_layout[2])  # the others are fitted to fn's inputs
         self.next_functions, self.in_meta = tuple(nfs), tuple(meta)
 
     def name(self) -> str:
@@ -396,7 +408,7 @@ class CopySlices(Node):
         from .._tensor import Tensor
 
         g = grads[0]._data
-        buf, base_v, view_v = storage_views(g, self.layout, self.geom)
+        base_v, view_v = storage_views(g, self.layout, self.geom)
         base_v[...] = g
         res = list(self.fn._apply([Tensor._wrap(view_v.copy())]))
         k = self.index
@@ -410,22 +422,29 @@ class CopySlices(Node):
 
 
 def storage_views(like, layout, geom):
-    """A zeroed scratch storage, and views of it laid out as a base and as one of its views.
-
-    ``layout`` is the base's (shape, strides) and ``geom`` the view's (shape, strides, offset),
-    all in elements; this is how a base and its view share memory, rebuilt for gradients."""
+    """A zeroed scratch storage, and views of it laid out as a base and as one of its views
+    (as ``view_layouts`` describes them): how a base and its view share memory, rebuilt for
+    gradients."""
     from .._device import xp_of
 
     xp = xp_of(like)
-    (bshape, bstrides), (vshape, vstrides, voff) = layout, geom
-    extent = 1 + sum((n - 1) * s for n, s in zip(bshape, bstrides) if n > 0)
-    extent = max(extent, 1 + voff + sum((n - 1) * s for n, s in zip(vshape, vstrides) if n > 0))
-    buf = xp.zeros(extent, dtype=like.dtype)
-    it = buf.itemsize
-    as_strided = xp.lib.stride_tricks.as_strided
-    base_v = as_strided(buf, bshape, tuple(s * it for s in bstrides))
-    view_v = as_strided(buf[voff:], vshape, tuple(s * it for s in vstrides))
-    return buf, base_v, view_v
+    (bshape, bstrides, bdt), (vshape, vstrides, voff, vdt) = layout, geom
+
+    def extent(shape, strides, offset, itemsize):
+        if 0 in shape:
+            return offset
+        return offset + itemsize + sum((n - 1) * st for n, st in zip(shape, strides))
+
+    size = max(extent(bshape, bstrides, 0, bdt.itemsize), extent(vshape, vstrides, voff,
+                                                                 vdt.itemsize))  # fmt: skip
+    buf = xp.zeros(max(size, 1), dtype=np.uint8)
+    return _typed(xp, buf, bshape, bdt, 0, bstrides), _typed(xp, buf, vshape, vdt, voff, vstrides)
+
+
+def _typed(xp, buf, shape, dtype, offset, strides):
+    if xp is np:
+        return np.ndarray(shape, dtype, buffer=buf, offset=offset, strides=strides)
+    return xp.ndarray(shape, dtype, memptr=buf.data + offset, strides=strides)
 
 
 def _sum_to_array(a, shape):
@@ -451,19 +470,16 @@ class ViewReplay(Node):
         return "AsStridedBackward0"
 
     def _apply(self, grads):
-        from .._device import xp_of
         from .._tensor import Tensor
 
         g = grads[0]._data
-        xp = xp_of(g)
-        buf, base_v, view_v = storage_views(g, self.layout, self.geom)
-        # positions of the view's elements in storage; expanded views repeat positions, so add
-        vshape, vstrides, voff = self.geom
-        pos = xp.arange(buf.size)
-        pos = xp.lib.stride_tricks.as_strided(
-            pos[voff:], vshape, tuple(s * pos.itemsize for s in vstrides)
-        )
-        xp.add.at(buf, pos, g)
+        base_v, view_v = storage_views(g, self.layout, self.geom)
+        if view_v.size and 0 in view_v.strides:
+            # an expanded view repeats storage elements: their gradients add up
+            for idx in np.ndindex(*view_v.shape):
+                view_v[idx] += g[idx]
+        else:
+            view_v[...] = g
         return (Tensor._wrap(base_v.copy()),)
 
 

@@ -34,6 +34,7 @@ from ..autograd.graph import (
     ViewReplay,
     record_extras,
     save_outputs,
+    view_layouts,
 )
 
 __all__ = ["Op", "op", "OPS", "composite", "COMPOSITES"]
@@ -658,8 +659,8 @@ def apply_inplace(op, args, params):
 def _copy_slices(view, node):
     """An in-place op wrote into a view: the base's history becomes CopySlices over the op."""
     base = view._base
-    layout, geom = _layout(base._data), view._geom()
-    cs = CopySlices(edge_of(base) or (None, 0), layout, geom, node, base._data.dtype)
+    layout, geom = view_layouts(view)
+    cs = CopySlices(edge_of(base) or (None, 0), layout, geom, node)
     base._grad_fn, base._requires_grad, base._output_nr = cs, True, 0
     view._grad_fn = ViewReplay((cs, 0), layout, geom)
     view._requires_grad = True
