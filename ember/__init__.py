@@ -84,6 +84,7 @@ from .autograd.anomaly_mode import (
     is_anomaly_enabled,
     set_anomaly_enabled,
 )
+from .ops.misc import GradScaler
 from .ops.registry import OPS as _OPS
 from .random import thread_safe_generator
 

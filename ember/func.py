@@ -15,7 +15,7 @@ from __future__ import annotations
 from .autograd import forward_ad as fwAD
 from .autograd.grad_mode import enable_grad
 
-__all__ = ["grad", "grad_and_value", "vjp", "jvp", "jacrev", "jacfwd", "hessian"]
+__all__ = ["grad", "grad_and_value", "vjp", "jvp", "jacrev", "jacfwd", "hessian", "functional_call"]
 
 
 # -- pytrees ----------------------------------------------------------------------------------
@@ -411,3 +411,13 @@ def hessian(func, argnums=0):
             [ 0., 12.]])
     """
     return jacfwd(jacrev(func, argnums), argnums)
+
+
+def functional_call(module, parameter_and_buffer_dicts, args=None, kwargs=None, *,
+                    tie_weights=True, strict=False):  # fmt: skip
+    """``module`` run with the given parameters and buffers in place of its own (as
+    ``torch.func.functional_call``)."""
+    from .nn.utils.stateless import functional_call as call
+
+    return call(module, parameter_and_buffer_dicts, args, kwargs, tie_weights=tie_weights,
+                strict=strict)  # fmt: skip

@@ -371,3 +371,20 @@ def checkpointed_function(lib, use_reentrant, reads):
 def test_recomputes_once_per_backward(use_reentrant, reads):
     e = checkpointed_function(ember, use_reentrant, reads)
     assert e == checkpointed_function(torch, use_reentrant, reads)
+
+
+def test_hooks_and_backward_twice():
+    def program(lib):
+        x = lib.ones(2, requires_grad=True)
+        with lib.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: t):
+            y = (x + 1).sum()  # saves nothing: a second backward is fine
+            z = (x * x).sum()  # saves x: a second backward raises
+        y.backward()
+        y.backward()
+        z.backward()
+        try:
+            z.backward()
+        except RuntimeError as e:
+            return x.grad.tolist(), str(e)
+
+    assert program(ember) == program(torch)

@@ -364,6 +364,7 @@ def _jvp(op, args, params, outs, tans, inplace, old):
             res = r if res is None else res + r
         return _outs(res, outs)
     if inplace:
+        op.analyse()
         if op.variadic or op.vjp_each is None:
             reads = op.reads if isinstance(op.reads, tuple) else (op.reads,)
         else:

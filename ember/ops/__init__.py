@@ -15,6 +15,7 @@ from . import (  # noqa: F401  (registers the ops)
     fft_ops,
     index,
     linalg,
+    misc,
     nn_ops,
     pointwise,
     random_ops,
@@ -97,3 +98,4 @@ def install(namespace: dict) -> None:
     index.install(Tensor)
     random_ops.install(Tensor)
     pointwise.install(Tensor)
+    misc.install(Tensor)

@@ -84,14 +84,21 @@ class Op:
         self.reads_out = False
         self.saves_inputs = False
         self.simple = not view and not multi
-        sig = inspect.signature(forward)
-        ps = list(sig.parameters.values())[1:]  # drop xp
-        self.variadic = any(p.kind is p.VAR_POSITIONAL for p in ps)
-        pos = [p for p in ps if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-        self.input_names = tuple(p.name for p in pos)
-        self.input_defaults = tuple(p.default for p in pos)
-        self.nin = len(pos)
-        self.param_names = tuple(p.name for p in ps if p.kind is p.KEYWORD_ONLY)
+        # the signature from the code object (inspect.signature costs at import, x600 ops)
+        sig_fn = forward
+        while hasattr(sig_fn, "__wrapped__"):  # functools.wraps: read the wrapped signature
+            sig_fn = sig_fn.__wrapped__
+        code = sig_fn.__code__
+        npos, nkw = code.co_argcount, code.co_kwonlyargcount
+        names = code.co_varnames
+        self.variadic = bool(code.co_flags & inspect.CO_VARARGS)
+        self.input_names = names[1:npos]  # drop xp
+        defaults = sig_fn.__defaults__ or ()
+        empty = inspect.Parameter.empty
+        self.input_defaults = (empty,) * (npos - 1 - len(defaults)) + tuple(defaults)
+        self.nin = npos - 1
+        self.param_names = names[npos + self.variadic : npos + self.variadic + nkw]
+        self._rules = None  # the rules to analyse for what to save (on first use: dis is slow)
         self.__doc__ = forward.__doc__
         self.__name__ = name
         self.__qualname__ = name
@@ -107,14 +114,20 @@ class Op:
         """One rule per input, in order: ``rule(grad, out, *inputs, **params)``; None for an input
         that takes no gradient. The engine calls only the rules of inputs that need one."""
         self.vjp_each = tuple(r if r is not None else _no_grad_rule for r in rules)
-        self._find_reads(rules)
+        self._rules = rules
         return self
 
     def vjp(self, rule):
         """Decorator form: one rule returning the gradients of all inputs as a tuple."""
         self.vjp_all = rule
-        self._find_reads([rule])
+        self._rules = [rule]
         return self
+
+    def analyse(self):
+        """Read the rules once (at the op's first recorded call: dis is slow at import)."""
+        if self._rules is not None:
+            rules, self._rules = self._rules, None
+            self._find_reads(rules)
 
     def _find_reads(self, rules):
         """What the rules read of each input: 0 nothing (not saved), 1 only metadata such as
@@ -535,6 +548,8 @@ _INFERENCE_SAVED = (
 
 
 def _record(op, args, params, outs):
+    if op._rules is not None:
+        op.analyse()
     nfs = []
     meta = []
     need = 0  # bit i: input i takes a gradient
@@ -640,6 +655,7 @@ def apply_inplace(op, args, params):
     record = needs_grad and STATE.grad and op.differentiable
     old = None
     if record:
+        op.analyse()
         old = self._history_alias()
         if not op.variadic and op.reads[0] == 2:
             old._data = self._data.copy()  # the rule reads the old value: keep it

@@ -3,7 +3,6 @@ registry share the base's version counter), so writes through a view reach the b
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Sequence
 
 import numpy as np
@@ -1939,7 +1938,7 @@ def _copy_variant(view_op, name, samples=None):
         out = fwd(xp, *args, **params)
         return tuple(o.copy() for o in out) if multi else out.copy()
 
-    forward.__signature__ = inspect.signature(fwd)
+    forward.__wrapped__ = fwd  # the registry reads the signature of the wrapped forward
     gn = view_op.grad_name
     name_of = gn + "_copy" if type(gn) is str else lambda a, p: gn(a, p) + "_copy"
     c = op(name, method=False, multi=multi, grad_name=name_of,

@@ -1,3 +1,4 @@
 """ember.utils: data loading, checkpointing, benchmarking and other helpers."""
 
 from . import checkpoint as checkpoint
+from . import data as data

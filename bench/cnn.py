@@ -1,0 +1,108 @@
+"""A LeNet-sized CNN training step and a lone conv, ember against torch in one process.
+
+LeNet: conv(1->6,5)-relu-maxpool2-conv(6->16,5)-relu-maxpool2-linear(256->120)-relu-
+linear(120->84)-relu-linear(84->10), batch 64 of 28x28, cross-entropy, forward+backward+SGD.
+Conv: 64x16x14x14 * 32x16x5x5, forward and forward+backward. Prints medians and ratios.
+
+    python bench/cnn.py [--repeats 7] [--profile]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+
+import numpy as np
+
+sys.path.insert(0, __file__.rsplit("/bench/", 1)[0])
+
+import ember  # noqa: E402
+
+
+def timeit(fn, number, repeats):
+    fn()  # warm up
+    runs = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        for _ in range(number):
+            fn()
+        runs.append((time.perf_counter() - t0) / number)
+    return statistics.median(runs)
+
+
+def lenet(lib, seed=0):
+    rng = np.random.default_rng(seed)
+    F = lib.nn.functional
+    shapes = [(6, 1, 5, 5), (6,), (16, 6, 5, 5), (16,), (120, 256), (120,), (84, 120), (84,),
+              (10, 84), (10,)]  # fmt: skip
+    params = [lib.tensor(rng.standard_normal(s).astype(np.float32) * 0.1, requires_grad=True)
+              for s in shapes]  # fmt: skip
+    x = lib.tensor(rng.standard_normal((64, 1, 28, 28)).astype(np.float32))
+    y = lib.tensor(rng.integers(0, 10, 64))
+
+    def step():
+        w1, b1, w2, b2, w3, b3, w4, b4, w5, b5 = params
+        h = F.max_pool2d(F.relu(F.conv2d(x, w1, b1)), 2)
+        h = F.max_pool2d(F.relu(F.conv2d(h, w2, b2)), 2)
+        h = F.relu(F.linear(h.flatten(1), w3, b3))
+        h = F.relu(F.linear(h, w4, b4))
+        loss = F.cross_entropy(F.linear(h, w5, b5), y)
+        loss.backward()
+        with lib.no_grad():
+            for p in params:
+                p -= 0.01 * p.grad
+                p.grad = None
+        return loss
+
+    return step
+
+
+def conv(lib, backward):
+    rng = np.random.default_rng(0)
+    x = lib.tensor(rng.standard_normal((64, 16, 14, 14)).astype(np.float32), requires_grad=True)
+    w = lib.tensor(rng.standard_normal((32, 16, 5, 5)).astype(np.float32), requires_grad=True)
+
+    def fwd():
+        with lib.no_grad():
+            return lib.nn.functional.conv2d(x, w)
+
+    def both():
+        lib.nn.functional.conv2d(x, w).sum().backward()
+
+    return both if backward else fwd
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--repeats", type=int, default=7)
+    ap.add_argument("--profile", action="store_true", help="cProfile ember's LeNet step")
+    args = ap.parse_args()
+    import torch
+
+    torch.set_num_threads(max(1, torch.get_num_threads()))
+    cases = [("lenet step", lambda lib: lenet(lib), 5),
+             ("conv fwd", lambda lib: conv(lib, False), 10),
+             ("conv fwd+bwd", lambda lib: conv(lib, True), 5)]  # fmt: skip
+    print(f"{'case':14s} {'ember ms':>9s} {'torch ms':>9s} {'ratio':>6s}")
+    for name, make, number in cases:
+        te = timeit(make(ember), number, args.repeats)
+        tt = timeit(make(torch), number, args.repeats)
+        print(f"{name:14s} {te * 1e3:9.2f} {tt * 1e3:9.2f} {te / tt:6.2f}")
+    if args.profile:
+        import cProfile
+        import pstats
+
+        step = lenet(ember)
+        step()
+        pr = cProfile.Profile()
+        pr.enable()
+        for _ in range(20):
+            step()
+        pr.disable()
+        pstats.Stats(pr).sort_stats("tottime").print_stats(15)
+
+
+if __name__ == "__main__":
+    main()
