@@ -67,6 +67,7 @@ _ops.install(globals())
 
 from . import cuda, func, nn, utils
 from ._config import *  # noqa: F403
+from ._futures import Future, classproperty, fork, wait
 from ._layout import (
     channels_last,
     channels_last_3d,
@@ -84,7 +85,8 @@ from .autograd.anomaly_mode import (
     is_anomaly_enabled,
     set_anomaly_enabled,
 )
-from .ops.misc import GradScaler
+from .nn.functional import bilinear
+from .ops.misc import GradScaler, hash_tensor
 from .ops.registry import OPS as _OPS
 from .random import thread_safe_generator
 

@@ -177,3 +177,23 @@ def _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph, all
                   materialize_grads=materialize_grads)  # fmt: skip
         per.append(grad(outputs, inputs, gos, retain_graph=keep, **kw))
     return tuple(None if gs[0] is None else stack(gs) for gs in zip(*per))
+
+
+class set_multithreading_enabled:
+    """Accepted for torch compatibility: ember's backward runs in the calling thread always."""
+
+    def __init__(self, mode: bool):
+        self.mode = bool(mode)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def __call__(self, fn):
+        return fn
+
+
+from . import variable  # noqa: E402
+from .variable import Variable  # noqa: E402

@@ -744,3 +744,25 @@ def install(cls) -> None:
                  "is_vulkan", "is_maia", "is_mtia"):  # fmt: skip
         if not hasattr(cls, name):
             setattr(cls, name, property(_false))
+
+
+def hash_tensor(input, dim=None, *, keepdim=False, mode=0):
+    """A uint64 xor-reduction of the elements' 64-bit patterns (as ``torch.hash_tensor``):
+    floats are upcast to float64 and integers to int64 before their bits are read."""
+    import numpy as np
+
+    from .._tensor import Tensor
+
+    if mode != 0:
+        raise RuntimeError(f"hash_tensor only supports mode=0 (xor_reduction), got {mode}")
+    a = input._data
+    wide = np.float64 if a.dtype.kind in "fc" else (np.uint64 if a.dtype.kind == "u" else np.int64)
+    bits = np.ascontiguousarray(a.astype(wide)).view(np.uint64)
+    if dim is None:
+        axis = None
+    else:
+        dims = dim if isinstance(dim, (tuple, list)) else (dim,)
+        axis = tuple(d % max(a.ndim, 1) for d in dims)
+    out = np.bitwise_xor.reduce(bits, axis=axis, keepdims=keepdim) if bits.size else np.zeros(
+        (), np.uint64)  # fmt: skip
+    return Tensor._wrap(np.asarray(out, dtype=np.uint64))
