@@ -390,7 +390,7 @@ def _unwrap(op, args, params):
                 needs_grad = True
             if first is None:
                 first = d.dtype
-            elif d.dtype != first:
+            elif d.dtype is not first and d.dtype != first:
                 same = False
             if dev is None:
                 dev = a._device
@@ -426,7 +426,7 @@ def _unwrap(op, args, params):
         npdt = D.to_numpy_dtype(D.get_default_dtype())
     elif scat == 1 and npdt.kind in "iu":
         _wrap_ints(arrays, npdt)
-    if not same or npdt != first:
+    if not same or (npdt is not first and npdt != first):
         for i, a in enumerate(arrays):
             if (pa is None or i in pa) and hasattr(a, "dtype") and a.dtype != npdt:
                 arrays[i] = a.astype(npdt)
@@ -566,18 +566,22 @@ def _record(op, args, params, outs):
         else:
             nfs.append(_NO_EDGE)
             meta.append(None)
-    saved = _to_save(op, args, need) if op.saves_inputs else (None,) * len(args)
-    node = OpNode(op, saved, params, tuple(nfs), meta)
-    checks = None
-    for t in saved:
-        if isinstance(t, Tensor):
-            if t._is_inference:
-                raise RuntimeError(_INFERENCE_SAVED)
-            vc = t._vc
-            if checks is None:
-                checks = []
-            checks.append((t, 0 if vc is None else vc.v))
-    node._checks = checks
+    if op.saves_inputs:
+        saved = _to_save(op, args, need)
+        node = OpNode(op, saved, params, tuple(nfs), meta)
+        checks = None
+        for t in saved:
+            if isinstance(t, Tensor):
+                if t._is_inference:
+                    raise RuntimeError(_INFERENCE_SAVED)
+                vc = t._vc
+                if checks is None:
+                    checks = []
+                checks.append((t, 0 if vc is None else vc.v))
+        if checks is not None:
+            node._checks = checks
+    else:
+        node = OpNode(op, (None,) * len(args), params, tuple(nfs), meta)
     if op.reads_out:
         node._out = save_outputs(outs)
     if type(op.grad_name) is not str:
@@ -585,11 +589,19 @@ def _record(op, args, params, outs):
     if op.multi:
         node.num_outputs = len(outs)
         node.out_meta = tuple((o._data.shape, o.dtype) for o in outs)
-    for i, o in enumerate(outs):
+    if len(outs) == 1:
+        o = outs[0]
         if o._data.dtype.kind in "fcV":  # float, complex, bfloat16: outputs that take gradients
             o._grad_fn = node
             o._requires_grad = True
-            o._output_nr = i
+            if o._output_nr:  # an in-place op on an output of a multi-output op
+                o._output_nr = 0
+    else:
+        for i, o in enumerate(outs):
+            if o._data.dtype.kind in "fcV":
+                o._grad_fn = node
+                o._requires_grad = True
+                o._output_nr = i
     if EXTRAS.on:  # saved-tensor hooks or anomaly mode
         record_extras(node, outs)
     return node
