@@ -11,3 +11,4 @@ from ._padding import *  # noqa: F403
 from ._pooling import *  # noqa: F403
 from ._sparse import *  # noqa: F403
 from ._vision import *  # noqa: F403
+from ._attention import *  # noqa: F403

@@ -1,0 +1,3 @@
+"""ember.nn.functional attention family (being written)."""
+
+__all__: list = []

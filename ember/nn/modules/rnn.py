@@ -1,0 +1,3 @@
+"""ember.nn.modules.rnn (being written)."""
+
+__all__: list = []

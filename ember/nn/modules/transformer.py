@@ -1,0 +1,3 @@
+"""ember.nn.modules.transformer (being written)."""
+
+__all__: list = []
