@@ -440,3 +440,9 @@ def test_broadcast_errors_name_sizes_and_dim():
 def test_where_single_argument_is_nonzero():
     c = np.array([[True, False, True], [False, False, True]])
     check(lambda lib, c: lib.where(c), c, grad=False)
+
+
+def test_int_division_of_empty_by_zero_is_empty():
+    e = np.zeros((0,), np.int64)
+    check(lambda lib, x: (x // 0, lib.div(x, 0, rounding_mode="floor"), x % 3), e, grad=False)
+    check_error(lambda lib, x: x // 0, np.array([1, 2]))

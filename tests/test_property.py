@@ -98,17 +98,12 @@ KNOWN = {
     "index_put": "reshape", "mv": "reshape", "scatter": "reshape", "stack": "reshape",
     # bool: torch NotImplementedError ("clamp_cpu"), ember returns
     "clamp": "int",
-    # int division of an empty tensor by a zero: ember RuntimeError(ZeroDivisionError), torch
-    # returns an empty tensor
-    "div": "int", "floor_divide": "int",
     # negative padding beyond a size-0 dim: torch RuntimeError, ember returns (nn, issue #5)
     "constant_pad_nd": "reshape",
     # bool sorted sequence with empty values: ember NotImplementedError, torch returns
     "searchsorted": "int",
     # inf-norm of an empty broadcast: ember ValueError (NumPy), torch RuntimeError
     "dist": "reshape",
-    # 0-d input: torch returns, ember NumPy AxisError
-    "transpose_copy": "reshape", "transpose": "reshape",
     # size-0 last dim with stride != 1: torch RuntimeError, ember returns
     "view_as_complex": "reshape",
     # nn: being written (issue #5), int dtypes / bias shapes not checked yet

@@ -1064,3 +1064,12 @@ def test_contiguous_memory_format():
     t = ember.from_numpy(arr(2, 3, 4, 5))
     cl = t.contiguous(memory_format=torch.channels_last)
     assert cl.contiguous(memory_format=torch.channels_last) is cl
+
+
+def test_transpose_of_0d_acts_as_1d():
+    for lib in (torch, ember):
+        x = lib.tensor(2.0, requires_grad=True)
+        y = lib.transpose(x, 0, -1)
+        assert y.shape == () and y.item() == 2.0
+        y.backward()
+        assert x.grad.item() == 1.0

@@ -335,7 +335,7 @@ def _transpose_samples(rng):
 
 @op(view=True, onnx="Transpose", samples=_transpose_samples)
 def transpose(xp, x, *, dim0, dim1):
-    return xp.swapaxes(x, dim0, dim1)
+    return xp.swapaxes(x, dim0, dim1) if x.ndim else x.view()  # a 0-d tensor acts as 1-d
 
 
 @transpose.parser

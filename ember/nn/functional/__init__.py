@@ -1,6 +1,7 @@
 """ember.nn.functional: the math of every layer (as torch.nn.functional), one family per file."""
 
 from ._activation import *  # noqa: F403
+from ._attention import *  # noqa: F403
 from ._conv import *  # noqa: F403
 from ._distance import *  # noqa: F403
 from ._dropout import *  # noqa: F403
@@ -11,4 +12,3 @@ from ._padding import *  # noqa: F403
 from ._pooling import *  # noqa: F403
 from ._sparse import *  # noqa: F403
 from ._vision import *  # noqa: F403
-from ._attention import *  # noqa: F403

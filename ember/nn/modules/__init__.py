@@ -15,7 +15,7 @@ from .normalization import *  # noqa: F403
 from .padding import *  # noqa: F403
 from .pixelshuffle import *  # noqa: F403
 from .pooling import *  # noqa: F403
-from .sparse import *  # noqa: F403
-from .upsampling import *  # noqa: F403
 from .rnn import *  # noqa: F403
+from .sparse import *  # noqa: F403
 from .transformer import *  # noqa: F403
+from .upsampling import *  # noqa: F403

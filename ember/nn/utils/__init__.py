@@ -1,7 +1,12 @@
 """ember.nn.utils: gradient clipping, parameter vectors, functional calls, parametrizations,
 fusion (as ``torch.nn.utils``)."""
 
-from . import parametrizations, parametrize, stateless  # noqa: F401
+from . import (  # noqa: F401
+    parametrizations,
+    parametrize,
+    rnn,  # noqa: F401
+    stateless,
+)
 from .clip_grad import (  # noqa: F401
     clip_grad_norm,
     clip_grad_norm_,
@@ -18,11 +23,6 @@ from .fusion import (  # noqa: F401
 )
 from .spectral_norm import remove_spectral_norm, spectral_norm  # noqa: F401
 from .weight_norm import remove_weight_norm, weight_norm  # noqa: F401
-
-try:  # rnn.py is written separately
-    from . import rnn  # noqa: F401
-except ImportError:
-    pass
 
 
 def skip_init(module_cls, *args, **kwargs):
