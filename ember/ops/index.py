@@ -27,7 +27,6 @@ from .._creation import ones_like, zeros_like
 from .._creation import tensor as _tensor
 from .._device import xp_of
 from .._tensor import Tensor, _ptr
-from ..autograd.grad_mode import is_grad_enabled
 from ._util import wrap_dim
 from .registry import _tname, apply, apply_inplace, composite, op
 from .shape import _copy_variant, _expand_shape, _slice, cat, expand, select, unsqueeze
@@ -247,20 +246,13 @@ def copy_(self, src, non_blocking=False):
                             f"{_typename(src)}")  # fmt: skip
         src = _tensor(src)
     _broadcast_check(self.shape, src.shape)
-    return _write(_copy, self, src, {"non_blocking": non_blocking}, tuple(self.shape))
+    return _write(_copy, self, src, {"non_blocking": non_blocking})
 
 
-def _write(op, dst, v, params, shape):
-    """``op`` in place on ``dst`` with value ``v`` that broadcasts to ``shape``."""
+def _write(op, dst, v, params):
+    """``op`` in place on ``dst`` with value ``v`` (broadcast to ``dst``)."""
     if op is _copy:
         _check_overlap(dst, v)
-    if dst._base is not None and v.requires_grad and is_grad_enabled():
-        # a write into a view records CopySlices, which neither unbroadcasts nor casts the
-        # value's gradient: give the value dst's dtype and the written shape first
-        if v.dtype is not dst.dtype:
-            v = v.to(dst.dtype)
-        if op is not _fill and tuple(v.shape) != shape:
-            v = expand(v, shape)
     return apply_inplace(op, (dst, v), params)
 
 
@@ -556,8 +548,8 @@ def setitem(self, index, value):
         return _copy_to(res, v)
     indices = _expand(res.shape, xp_of(res._data), pending)
     v = _strip_ones(v)
-    shape = _check_put(res, indices, v)
-    _write(index_put, res, v, {"indices": indices, "accumulate": False}, shape)
+    _check_put(res, indices, v)
+    _write(index_put, res, v, {"indices": indices, "accumulate": False})
 
 
 def _strip_ones(v):
@@ -572,14 +564,14 @@ def _strip_ones(v):
 def _copy_to(dst, v):
     shape = tuple(dst.shape)
     if shape == tuple(v.shape):
-        _write(_copy, dst, v, {}, shape)
+        _write(_copy, dst, v, {})
     elif v.ndim == 0 and v.device.type == "cpu":
-        _write(_fill, dst, v, {}, shape)
+        _write(_fill, dst, v, {})
     else:
         v = _strip_ones(v)
         if tuple(v.shape) != shape:
             v = expand(v, shape)
-        _write(_copy, dst, v, {}, shape)
+        _write(_copy, dst, v, {})
 
 
 _CTYPES = {"float32": "float", "float64": "double", "float16": "c10::Half",

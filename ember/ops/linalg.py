@@ -14,16 +14,12 @@ from .._tensor import Tensor
 from ._util import wrap_dim
 from .decomp import _conj as _c
 from .elementwise import where
-from .registry import _tname, composite, op
+from .registry import _CPU_NAME, _tname, composite, op
 from .shape import _broadcast_shape, _expand_shape, _prod, _unsafe_view
-
-_CPU_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half",
-              "bfloat16": "c10::BFloat16", "int64": "long int", "int32": "int",
-              "complex64": "c10::complex<float>", "complex128": "c10::complex<double>"}  # fmt: skip
 
 
 def _cpu_name(dt):
-    return _CPU_NAMES.get(dt.name, dt.name)
+    return _CPU_NAME.get(dt.name, dt.name)
 
 
 def _dims(s):
