@@ -7,6 +7,7 @@ from ._distance import *  # noqa: F403
 from ._dropout import *  # noqa: F403
 from ._linear import *  # noqa: F403
 from ._loss import *  # noqa: F403
+from ._misc import *  # noqa: F403
 from ._normalization import *  # noqa: F403
 from ._padding import *  # noqa: F403
 from ._pooling import *  # noqa: F403
