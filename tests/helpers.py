@@ -423,3 +423,32 @@ def check_outcome(fn, *args, **kw):
     except Exception:
         return check_error(fn, *args)
     return check(fn, *args, **kw)
+
+
+def require_torchvision():
+    """torchvision (the oracle of ember.vision), a skip or (under the oracle env) a failure.
+
+    PyPI's torchvision 0.28 beside the CPU-only torch 2.13 wheel cannot load its C++ ops
+    (nms, roi_align ...), and its import registers fake kernels for them, which fails. The
+    models and transforms ember is compared with are pure Python, so the import runs with
+    fake-kernel registration made a no-op.
+    """
+    torch = require_torch()
+    try:
+        import torchvision
+    except ImportError as e:
+        if oracle_required():
+            pytest.fail(f"{ORACLE_ENV}=1 but torchvision cannot be imported: {e}", pytrace=False)
+        pytest.skip(f"torchvision is not installed: {e}")
+    except RuntimeError:
+        import sys
+
+        for name in [m for m in sys.modules if m.startswith("torchvision")]:
+            del sys.modules[name]
+        register_fake = torch.library.register_fake
+        torch.library.register_fake = lambda *a, **k: (lambda fn: fn)
+        try:
+            import torchvision
+        finally:
+            torch.library.register_fake = register_fake
+    return torchvision

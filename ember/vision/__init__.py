@@ -1,0 +1,3 @@
+"""ember.vision: a torchvision-shaped companion (models, transforms, datasets) on NumPy."""
+
+from . import models
