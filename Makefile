@@ -2,7 +2,9 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: test bench lint venv clean
+DEMO_STAMP := $(VENV)/.demo-installed
+
+.PHONY: test bench lint venv clean demo
 
 # A fresh machine: make the venv, install ember with its test extra (torch 2.13.0 is the oracle)
 $(STAMP): pyproject.toml
@@ -14,6 +16,15 @@ venv: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest -n 2 --dist loadfile tests
+
+# The demo: ember with its demo extra (tqdm, matplotlib, tensorboard), then the digits CNN
+$(DEMO_STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q -e '.[demo]'
+	touch $(DEMO_STAMP)
+
+demo: $(DEMO_STAMP)
+	$(PY) examples/digits.py
 
 bench: $(STAMP)
 	$(PY) bench/overhead.py

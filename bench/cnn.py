@@ -32,7 +32,7 @@ def timeit(fn, number, repeats):
     return statistics.median(runs)
 
 
-def lenet(lib, seed=0):
+def lenet(lib, seed=0, phases=None):
     rng = np.random.default_rng(seed)
     F = lib.nn.functional
     shapes = [(6, 1, 5, 5), (6,), (16, 6, 5, 5), (16,), (120, 256), (120,), (84, 120), (84,),
@@ -42,14 +42,19 @@ def lenet(lib, seed=0):
     x = lib.tensor(rng.standard_normal((64, 1, 28, 28)).astype(np.float32))
     y = lib.tensor(rng.integers(0, 10, 64))
 
+    mark = phases.__setitem__ if phases is not None else lambda k, v: None
+
     def step():
         w1, b1, w2, b2, w3, b3, w4, b4, w5, b5 = params
+        mark("phase", "forward")
         h = F.max_pool2d(F.relu(F.conv2d(x, w1, b1)), 2)
         h = F.max_pool2d(F.relu(F.conv2d(h, w2, b2)), 2)
         h = F.relu(F.linear(h.flatten(1), w3, b3))
         h = F.relu(F.linear(h, w4, b4))
         loss = F.cross_entropy(F.linear(h, w5, b5), y)
+        mark("phase", "backward")
         loss.backward()
+        mark("phase", "optimizer")
         with lib.no_grad():
             for p in params:
                 p -= 0.01 * p.grad
@@ -74,10 +79,57 @@ def conv(lib, backward):
     return both if backward else fwd
 
 
+def breakdown(steps=30):
+    """Where ember's LeNet step goes: NumPy time inside each op's forward (kernels), per phase,
+    and the rest (registry, autograd engine, Python) as overhead. Medians over steps."""
+    from ember.ops.registry import OPS
+
+    phases = {"phase": "forward"}
+    acc: dict = {}
+    orig = {}
+    for name, o in OPS.items():
+        orig[name] = fwd = o.forward
+
+        def timed(*a, _fwd=fwd, _name=name, **k):
+            t0 = time.perf_counter()
+            try:
+                return _fwd(*a, **k)
+            finally:
+                key = (phases["phase"], _name)
+                acc.setdefault(key, []).append(time.perf_counter() - t0)
+
+        o.forward = timed
+    try:
+        step = lenet(ember, phases=phases)
+        step()
+        totals = []
+        per: dict = {}
+        for _ in range(steps):
+            acc.clear()
+            t0 = time.perf_counter()
+            step()
+            totals.append(time.perf_counter() - t0)
+            for key, ts in acc.items():
+                per.setdefault(key, []).append(sum(ts))
+    finally:
+        for name, o in OPS.items():
+            o.forward = orig[name]
+    med = {k: statistics.median(v) * 1e3 for k, v in per.items()}
+    total = statistics.median(totals) * 1e3
+    print(f"\nember LeNet step, median of {steps} (ms; op kernels, then the rest as overhead)")
+    for phase in ("forward", "backward", "optimizer"):
+        rows = sorted(((v, k[1]) for k, v in med.items() if k[0] == phase), reverse=True)
+        print(f"  {phase:9s} kernels {sum(v for v, _ in rows):6.2f}: " + ", ".join(
+            f"{n} {v:.2f}" for v, n in rows if v >= 0.02))  # fmt: skip
+    print(f"  overhead (registry, engine, Python) {total - sum(med.values()):6.2f}")
+    print(f"  total {total:6.2f}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeats", type=int, default=7)
     ap.add_argument("--profile", action="store_true", help="cProfile ember's LeNet step")
+    ap.add_argument("--breakdown", action="store_true", help="ember's step per phase and op")
     args = ap.parse_args()
     import torch
 
@@ -90,6 +142,8 @@ def main():
         te = timeit(make(ember), number, args.repeats)
         tt = timeit(make(torch), number, args.repeats)
         print(f"{name:14s} {te * 1e3:9.2f} {tt * 1e3:9.2f} {te / tt:6.2f}")
+    if args.breakdown:
+        breakdown()
     if args.profile:
         import cProfile
         import pstats

@@ -65,7 +65,7 @@ from .autograd.grad_mode import is_inference_mode_enabled
 
 _ops.install(globals())
 
-from . import cuda, func, nn, utils
+from . import cuda, func, hub, nn, optim, serialization, utils
 from ._config import *  # noqa: F403
 from ._futures import Future, classproperty, fork, wait
 from ._layout import (
@@ -86,9 +86,17 @@ from .autograd.anomaly_mode import (
     set_anomaly_enabled,
 )
 from .nn.functional import bilinear
+from .nn.functional._grid import (
+    affine_grid_generator,
+    conv_tbc,
+    grid_sampler,
+    grid_sampler_2d,
+    grid_sampler_3d,
+)
 from .ops.misc import GradScaler, hash_tensor
 from .ops.registry import OPS as _OPS
 from .random import thread_safe_generator
+from .serialization import load, save
 
 
 def is_tensor(obj) -> bool:

@@ -21,7 +21,7 @@ import numpy as np
 
 from . import _dtype as D
 from . import _generator as G
-from ._device import CPU, canonical, get_xp
+from ._device import CPU, canonical, device_of, get_xp
 from ._generator import numpy_rng
 from ._tensor import Size, Tensor, _c_strides
 from .autograd.grad_mode import STATE
@@ -427,9 +427,42 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
     return _finish(arr, device, requires_grad)
 
 
+def _alias_source(obj, dtype):
+    """``obj`` as a Tensor sharing its memory when it has memory to share (a Tensor, a NumPy
+    array, anything with ``__dlpack__``, ``__array_interface__``, ``__cuda_array_interface__``
+    or the buffer protocol), else None (sequences, scalars: those are copied).
+
+    The buffer protocol is read as raw bytes of ``dtype`` (default: the default dtype), as
+    torch does; ``__array_interface__`` is ember's addition (torch refuses such objects).
+    """
+    if isinstance(obj, Tensor):
+        return obj
+    if isinstance(obj, np.ndarray):
+        return from_numpy(obj)
+    if isinstance(obj, (np.generic, list, tuple, range, str)):
+        return None
+    if hasattr(obj, "__dlpack__") or type(obj).__name__ == "PyCapsule":
+        from .ops.misc import from_dlpack
+
+        return from_dlpack(obj)
+    if hasattr(obj, "__cuda_array_interface__"):
+        arr = get_xp(canonical("cuda")).asarray(obj)  # CuPy wraps it without a copy
+        t = Tensor._wrap(arr)
+        t._device = device_of(arr)
+        return t
+    if hasattr(obj, "__array_interface__"):
+        return _alias_source(np.asarray(obj), dtype)
+    try:
+        memoryview(obj)
+    except TypeError:
+        return None
+    return frombuffer(obj, dtype=dtype or D.get_default_dtype())
+
+
 def as_tensor(data, dtype=None, device=None) -> Tensor:
-    """``data`` as a tensor, sharing memory with a NumPy array or tensor when dtype and device
-    allow (then writes through either are seen by both); otherwise like ``tensor``.
+    """``data`` as a tensor, sharing memory with a NumPy array, tensor or DLPack producer when
+    dtype and device allow (then writes through either are seen by both); otherwise like
+    ``tensor``.
 
     >>> a = np.zeros(2); _ = ember.as_tensor(a).add_(1); a
     array([1., 1.])
@@ -440,6 +473,11 @@ def as_tensor(data, dtype=None, device=None) -> Tensor:
     if isinstance(data, np.ndarray) and (dtype is None or D.to_numpy_dtype(dtype) == data.dtype):
         if device is None or canonical(device) is CPU:
             return from_numpy(data)
+    if not isinstance(data, (np.ndarray, np.generic)) and (
+        hasattr(data, "__dlpack__") or hasattr(data, "__array_interface__")
+        or hasattr(data, "__cuda_array_interface__")
+    ):  # fmt: skip
+        return _alias_source(data, dtype).to(device=device, dtype=dtype)
     return tensor(data, dtype=dtype, device=device)
 
 
@@ -447,39 +485,41 @@ def _type_name(d) -> str:
     return d._tensor_type[:-6]
 
 
-def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False) -> Tensor:
-    """``obj`` as a tensor. ``copy=None`` shares memory when it can, ``True`` always copies,
-    ``False`` never does (and raises where it would have to).
+def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=None) -> Tensor:
+    """``obj`` as a tensor. ``copy=None`` shares memory when it can (tensors, NumPy arrays,
+    DLPack producers, ``__array_interface__`` objects, buffers), ``True`` always copies,
+    ``False`` never does (and raises where it would have to). ``requires_grad=None`` keeps a
+    tensor's own flag.
 
     >>> ember.asarray([1, 2], dtype=ember.float64)
     tensor([1., 2.], dtype=ember.float64)
     """
     dtype = _dtype_arg(dtype)
-    if copy is False:
-        if isinstance(obj, np.ndarray):
-            src = D.from_numpy_dtype(obj.dtype)
-        elif isinstance(obj, Tensor):
-            src = obj.dtype
-        else:
+    t = _alias_source(obj, dtype)
+    if t is None:
+        if copy is False and isinstance(obj, np.generic):
+            raise RuntimeError("can't alias NumPy scalars. Either remove copy=False or transform "
+                               "it in a ndarray. ")  # fmt: skip
+        if copy is False:
             raise ValueError("can't alias arbitrary sequence into a tensor.")
-        if dtype is not None and dtype is not src:
-            raise ValueError(
-                f"can't alias tensor with dtype '{_type_name(src)}' into dtype "
-                f"'{_type_name(dtype)}'."
-            )
-    if copy:
-        if isinstance(obj, Tensor):
-            t = obj.to(device=device, dtype=dtype, copy=True).detach()
-        else:
-            t = tensor(obj, dtype=dtype, device=device)
-    elif isinstance(obj, (Tensor, np.ndarray)):
-        t = as_tensor(obj, dtype, device)
-    elif not _is_seq(obj) and hasattr(obj, "__array__") or isinstance(obj, memoryview):
-        t = as_tensor(np.asarray(obj), dtype, device)
-    else:
         t = tensor(obj, dtype=dtype, device=device)
-    if requires_grad:
-        t.requires_grad_(True)
+    else:
+        wrong_device = device is not None and canonical(device) != t.device
+        wrong_dtype = dtype is not None and dtype is not t.dtype
+        if copy or (copy is None and (wrong_device or wrong_dtype)):
+            if wrong_device or wrong_dtype:
+                t = t.to(device=device or t.device, dtype=dtype or t.dtype, copy=bool(copy))
+            else:
+                t = t.clone()
+        elif wrong_device:
+            raise ValueError(f"can't alias tensor from device '{t.device}' to '{device}'.")
+        elif wrong_dtype:
+            raise ValueError(f"can't alias tensor with dtype '{_type_name(t.dtype)}' into dtype "
+                             f"'{_type_name(dtype)}'.")  # fmt: skip
+    if requires_grad is not None and requires_grad != t.requires_grad:
+        # as torch: a leaf (even the caller's own tensor) changes its flag in place; a
+        # non-leaf asked for requires_grad=False gives a detached alias
+        t = t.requires_grad_(requires_grad) if t.is_leaf else t.detach()
     return t
 
 

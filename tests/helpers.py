@@ -446,7 +446,7 @@ def require_torchvision():
         for name in [m for m in sys.modules if m.startswith("torchvision")]:
             del sys.modules[name]
         register_fake = torch.library.register_fake
-        torch.library.register_fake = lambda *a, **k: (lambda fn: fn)
+        torch.library.register_fake = lambda *a, **k: lambda fn: fn
         try:
             import torchvision
         finally:

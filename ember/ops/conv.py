@@ -1,16 +1,29 @@
 """Convolution and pooling ops: one N-d convolution (transposed or not) and its gradients.
 
-The forward is a channels-last im2col: one ``as_strided`` view of the padded input laid out
-``(N, *out, *kernel, C)`` (channels innermost, so the copy reads contiguous runs), one copy
-into a column buffer and one GEMM. On a 64x16x14x14 * 32x16x5x5 conv this is ~1.4 ms against
-7-16 ms for channels-first im2col or per-offset GEMMs (measured, see bench/cnn.py). A
-transposed conv is the same kernel over the zero-inserted input with the flipped kernel.
+A convolution is im2col + GEMM, and the strided copy of im2col, not the GEMM, is what costs:
+NumPy copies a strided view one innermost run at a time (a few ns a run). Two layouts, picked
+per call by the runs each would copy (``_channels_last``):
+
+- channels-first: columns ``(N, G, Cg*K, P)`` copied from a window view of the NCHW input
+  (runs of the last output dim); ``matmul(w, cols)`` is then already the NCHW output: no
+  transposes, and groups, stride and dilation are batch dims and strides of the same view.
+  Best where channels are few (LeNet's 1->6 conv: 5x fewer runs than channels-last).
+- channels-last: columns ``(N, *out, *kernel, C)`` (runs of kw*C), one GEMM, at the price of
+  transposing the input and the output. Best where channels are many (64x16x14x14*32x16x5x5).
+
+The input gradient and the transposed conv are a GEMM to channels-first columns, then one
+add per kernel tap into the output (col2im); at stride 1 on flattened images, where each tap
+is one shifted run per sample (``_col2im_flat``). The weight gradient is the forward's columns
+(rebuilt) against the output gradient, in the forward's layout. NumPy ufuncs pay ~10-20 ns per
+innermost run, copies ~3-5 ns: the kernels here are arranged for long runs, not fewer FLOPs.
+Max pooling with kernel == stride (``_max_pool_tiled``) is a reshape and running maxima.
 """
 
 from __future__ import annotations
 
 import math
 
+from ..autograd.grad_mode import STATE
 from .registry import composite, op
 
 __all__: list = []
@@ -24,81 +37,209 @@ def _pairs(padding, nd):
     return [p if isinstance(p, (tuple, list)) else (p, p) for p in padding[:nd]]
 
 
-def _pad_cl(xp, x, pads, value=0):
-    """Channels-first ``x`` -> padded channels-last (negative pads crop)."""
-    nd = x.ndim - 2
-    xl = x.transpose(0, *range(2, nd + 2), 1)
+def _pad_cf(xp, x, pads, value=0):
+    """Channels-first ``x`` with its spatial dims padded by ``pads`` (negative pads crop)."""
+    if all(lo == 0 and hi == 0 for lo, hi in pads):
+        return x
     crop = tuple(slice(max(-lo, 0), x.shape[i + 2] - max(-hi, 0)) for i, (lo, hi) in
                  enumerate(pads))  # fmt: skip
-    xl = xl[(slice(None),) + crop]
-    pw = [(0, 0)] + [(max(lo, 0), max(hi, 0)) for lo, hi in pads] + [(0, 0)]
+    x = x[(slice(None), slice(None)) + crop]
+    pw = [(0, 0), (0, 0)] + [(max(lo, 0), max(hi, 0)) for lo, hi in pads]
     if any(p != (0, 0) for p in pw):
-        return xp.pad(xl, pw, constant_values=value)
-    return xl
+        return xp.pad(x, pw, constant_values=value)
+    return x
 
 
-def _cols(xp, xl, ksize, stride, dilation):
-    """Columns ``(N, *out, *kernel, C)`` of a channels-last padded input (one copy)."""
+def _out_sizes(sp, ksize, stride, dilation):
+    return [(sp[i] - dilation[i] * (ksize[i] - 1) - 1) // stride[i] + 1 for i in range(len(sp))]
+
+
+def _channels_last(c, o, sp, ksize, osz, groups):
+    """Whether channels-last columns are cheaper to build than channels-first ones.
+
+    A cost model of NumPy's strided copy, measured on the bench machine: ~3 ns per innermost
+    run; channels-first copies runs of ``out[-1]``, channels-last runs of ``kw*C`` but also
+    transposes the input and the output (~0.7 ns an element)."""
+    if groups != 1:
+        return False
+    first = 3 * c * math.prod(ksize) * math.prod(osz[:-1])
+    last = 3 * math.prod(osz) * math.prod(ksize[:-1]) + 0.7 * (c * math.prod(sp)
+                                                                + o * math.prod(osz))  # fmt: skip
+    return last < first
+
+
+def _cols_cf(xp, x, ksize, stride, dilation, groups, osz):
+    """Channels-first columns ``(N, G, Cg*K, P)`` of the padded input ``x`` (one copy)."""
+    n, c = x.shape[:2]
     nd = len(ksize)
-    sp = xl.shape[1:-1]
-    out = [(sp[i] - dilation[i] * (ksize[i] - 1) - 1) // stride[i] + 1 for i in range(nd)]
-    if min(out) <= 0:
-        return None, out
-    if not xl.flags.c_contiguous:
-        xl = xp.ascontiguousarray(xl)
+    cg = c // groups
+    s = x.strides
+    shape = (n, groups, cg, *ksize, *osz)
+    strides = (s[0], s[1] * cg, s[1], *(s[i + 2] * dilation[i] for i in range(nd)),
+               *(s[i + 2] * stride[i] for i in range(nd)))  # fmt: skip
+    cols = _buffer(xp, shape, x.dtype)
+    cols[...] = xp.lib.stride_tricks.as_strided(x, shape, strides)
+    return cols.reshape(n, groups, cg * math.prod(ksize), math.prod(osz))
+
+
+def _cols_cl(xp, x, ksize, stride, dilation, osz):
+    """Channels-last columns ``(N * P, K * C)`` of the padded input ``x`` (two copies)."""
+    nd = len(ksize)
+    xl = xp.ascontiguousarray(x.transpose(0, *range(2, nd + 2), 1))
     s = xl.strides
-    shape = (xl.shape[0], *out, *ksize, xl.shape[-1])
+    shape = (xl.shape[0], *osz, *ksize, xl.shape[-1])
     strides = (s[0], *(s[i + 1] * stride[i] for i in range(nd)),
                *(s[i + 1] * dilation[i] for i in range(nd)), s[-1])  # fmt: skip
-    v = xp.lib.stride_tricks.as_strided(xl, shape, strides)
-    return xp.ascontiguousarray(v), out
+    cols = _buffer(xp, shape, xl.dtype)
+    cols[...] = xp.lib.stride_tricks.as_strided(xl, shape, strides)
+    return cols.reshape(xl.shape[0] * math.prod(osz), -1)
 
 
-def _conv(xp, x, w, stride, pads, dilation, groups):
-    """Cross-correlation, channels-first in and out."""
+# The forward's columns, kept for the weight gradient (it would rebuild the same copy): by the
+# input array's identity, checked with ``is``. The engine raises before a rule runs when a saved
+# input changed in place (version counter), so a hit is the forward's own input; a write that
+# bypasses version counters (``x.numpy()[...] = ...``) between forward and backward is not
+# seen, as in torch it is undefined. Taken (popped) by the backward; the oldest dropped past a
+# budget, and nothing kept when grad mode is off.
+_KEPT: dict = {}
+_KEPT_BYTES = 32 << 20
+
+
+# Column buffers are few and large (MBs): they come from a small pool, and the weight gradient
+# hands them back, so a training step allocates none. Allocating them afresh each step makes
+# glibc map and unmap them, and the page faults (~1 us per 4 KiB here) cost more than the copy.
+_POOL: dict = {}  # (backend, shape, dtype) -> free arrays
+
+
+def _buffer(xp, shape, dtype):
+    free = _POOL.get((xp.__name__, shape, dtype))
+    return free.pop() if free else xp.empty(shape, dtype)
+
+
+def _release(xp, a):
+    a = a if a.base is None else a.base  # the buffer, not the reshaped view of it
+    free = _POOL.setdefault((xp.__name__, a.shape, a.dtype), [])
+    if len(free) < 2 and a.nbytes <= _KEPT_BYTES:
+        free.append(a)
+
+
+def _keep(x, key, cols):
+    """Keep ``cols`` for the weight gradient; False when not kept (the caller releases it)."""
+    if not STATE.grad or cols.nbytes > _KEPT_BYTES:
+        return False
+    _KEPT.pop(id(x), None)
+    total = cols.nbytes + sum(e[2].nbytes for e in _KEPT.values())
+    while _KEPT and total > _KEPT_BYTES:
+        total -= _KEPT.pop(next(iter(_KEPT)))[2].nbytes
+    _KEPT[id(x)] = (x, key, cols)
+    return True
+
+
+def _kept(x, key):
+    e = _KEPT.pop(id(x), None)
+    return e[2] if e is not None and e[0] is x and e[1] == key else None
+
+
+def _conv(xp, x, w, b, stride, pads, dilation, groups):
+    """Cross-correlation plus bias, channels-first in and out (a fresh contiguous array)."""
     n, nd = x.shape[0], x.ndim - 2
-    o, cg = w.shape[0], w.shape[1]
-    ks = w.shape[2:]
-    xl = _pad_cl(xp, x, pads)
-    og = o // groups
-    outs = []
-    for g in range(groups):
-        xg = xl[..., g * cg : (g + 1) * cg] if groups > 1 else xl
-        cols, osz = _cols(xp, xg, ks, stride, dilation)
-        if cols is None:
-            raise RuntimeError("Output size is too small")
-        wg = w[g * og : (g + 1) * og].transpose(0, *range(2, nd + 2), 1).reshape(og, -1)
-        outs.append(cols.reshape(-1, wg.shape[1]) @ wg.T)
-    res = outs[0] if groups == 1 else xp.concatenate(outs, axis=1)
-    res = res.reshape(n, *osz, o)
-    return xp.ascontiguousarray(res.transpose(0, nd + 1, *range(1, nd + 1)))
+    o, ks = w.shape[0], w.shape[2:]
+    x0, x = x, _pad_cf(xp, x, pads)
+    osz = _out_sizes(x.shape[2:], ks, stride, dilation)
+    if min(osz) <= 0:
+        raise RuntimeError("Output size is too small")
+    bshape = (-1,) + (1,) * nd
+    last = _channels_last(x.shape[1], o, x.shape[2:], ks, osz, groups)
+    key = (tuple(ks), tuple(stride), tuple(map(tuple, pads)), tuple(dilation), groups, last)
+    if last:
+        cols = _cols_cl(xp, x, ks, stride, dilation, osz)
+        wl = w.transpose(0, *range(2, nd + 2), 1).reshape(o, -1)
+        res = (cols @ wl.T).reshape(n, *osz, o).transpose(0, nd + 1, *range(1, nd + 1))
+        if not _keep(x0, key, cols):
+            _release(xp, cols)
+        if b is None:
+            return xp.ascontiguousarray(res)
+        return xp.add(res, b.reshape(bshape), out=xp.empty(res.shape, res.dtype))
+    cols = _cols_cf(xp, x, ks, stride, dilation, groups, osz)
+    wg = w.reshape(groups, o // groups, -1)
+    res = xp.matmul(wg[0], cols[:, 0]) if groups == 1 else xp.matmul(wg, cols)
+    if not _keep(x0, key, cols):
+        _release(xp, cols)
+    res = res.reshape(n, o, *osz)
+    if b is not None:
+        res += b.reshape(bshape)
+    return res
+
+
+def _col2im(xp, cols, full, ksize, stride, dilation):
+    """Sum columns ``(N, C, *kernel, *in)`` into ``(N, C, *full)``: one strided add per tap."""
+    n, c = cols.shape[:2]
+    nd = len(ksize)
+    isz = cols.shape[2 + nd :]
+    out = xp.zeros((n, c, *full), cols.dtype)
+    lead = (slice(None), slice(None))
+    for off in _offsets(ksize):
+        dst = tuple(slice(off[i] * dilation[i], off[i] * dilation[i] + (isz[i] - 1) * stride[i]
+                          + 1, stride[i]) for i in range(nd))  # fmt: skip
+        view = out[lead + dst]
+        xp.add(view, cols[lead + off], out=view)
+    return out
+
+
+def _col2im_flat(xp, x, w, full, ksize, dilation, groups):
+    """Stride-1 transposed conv on flattened images. ``x`` spread on the ``full`` grid makes
+    every kernel tap a shift of one flat index; the GEMM writes columns ``(N, G, K, Og, flat)``
+    (taps outermost, zero past the last input position) so that each tap adds into the output
+    as one shifted run per sample, spilling only zeros past a channel's end, instead of one run
+    per output line (NumPy ufuncs pay ~10-20 ns a run). The GEMM also multiplies the grid's
+    gaps (zeros): ~1.4x the FLOPs on LeNet's 8x8 gradients, cheaper than short runs. Samples
+    go in chunks whose columns stay in L2 (~1.5 MB; 15-20% faster than one pass, measured)."""
+    n, ci = x.shape[:2]
+    cg, og = ci // groups, w.shape[1]
+    nd = len(ksize)
+    isz = x.shape[2:]
+    kk = math.prod(ksize)
+    step = [math.prod(full[d + 1 :]) for d in range(nd)]
+    flat = math.prod(full)
+    length = sum((isz[d] - 1) * step[d] for d in range(nd)) + 1
+    grid = xp.zeros((n, ci, *full), x.dtype)
+    grid[(slice(None), slice(None)) + tuple(slice(0, s) for s in isz)] = x
+    xg = grid.reshape(n, groups, cg, flat)[..., :length]
+    # weight rows ordered (tap, out channel): (G, K*Og, Cg)
+    wk = w.reshape(groups, cg, og, kk).transpose(0, 3, 2, 1).reshape(groups, kk * og, cg)
+    offs = [sum(o[d] * dilation[d] * step[d] for d in range(nd)) for o in _offsets(ksize)]
+    per = groups * og * flat  # output elements per sample
+    chunk = max(1, min(n, (3 << 19) // (per * kk * x.itemsize)))
+    buf = _buffer(xp, (chunk, groups, kk * og, flat), x.dtype)
+    buf[..., length:] = 0
+    out = xp.zeros(n * per + max(offs), x.dtype)
+    for s0 in range(0, n, chunk):
+        m = min(chunk, n - s0)
+        xp.matmul(wk, xg[s0 : s0 + m], out=buf[:m, ..., :length])
+        cols = buf[:m].reshape(m, groups, kk, og * flat)
+        for k, at in enumerate(offs):
+            dst = out[s0 * per + at : (s0 + m) * per + at].reshape(m, groups, og * flat)
+            xp.add(dst, cols[:, :, k], out=dst)  # not ``dst[...] +=``: that copies dst on itself
+    _release(xp, buf)
+    return out[: n * per].reshape(n, groups * og, *full)
 
 
 def _conv_t(xp, x, w, stride, pads, dilation, output_padding, groups):
-    """Transposed conv as col2im: one GEMM to columns ``(N, *in, *kernel, Cout)``, then one
-    strided add per kernel offset (no zero-inserted input, no FLOPs spent on padding)."""
-    import itertools
-
+    """Transposed conv (also the input gradient of a conv): one GEMM to channels-first columns
+    ``(N, Cout, *kernel, *in)``, then col2im (no zero-inserted input, no FLOPs on padding)."""
     n, nd = x.shape[0], x.ndim - 2
     ci, og = w.shape[0], w.shape[1]
     cg = ci // groups
     ks = w.shape[2:]
     isz = x.shape[2:]
     full = [(isz[i] - 1) * stride[i] + dilation[i] * (ks[i] - 1) + 1 for i in range(nd)]
-    xl = xp.ascontiguousarray(x.transpose(0, *range(2, nd + 2), 1))
-    kk = math.prod(ks)
-    outs = []
-    for g in range(groups):
-        xg = xl[..., g * cg : (g + 1) * cg].reshape(-1, cg) if groups > 1 else xl.reshape(-1, cg)
-        wg = w[g * cg : (g + 1) * cg].reshape(cg, og, kk).transpose(0, 2, 1).reshape(cg, -1)
-        cols = (xg @ wg).reshape(n, *isz, *ks, og)
-        out = xp.zeros((n, *full, og), cols.dtype)
-        for off in itertools.product(*(range(k) for k in ks)):
-            dst = tuple(slice(off[i] * dilation[i], off[i] * dilation[i] + full[i] - (
-                dilation[i] * (ks[i] - 1)), stride[i]) for i in range(nd))  # fmt: skip
-            out[(slice(None),) + dst] += cols[(slice(None),) * (nd + 1) + off]
-        outs.append(out)
-    out = outs[0] if groups == 1 else xp.concatenate(outs, axis=-1)
+    wg = w.reshape(groups, cg, -1).swapaxes(1, 2)  # (G, Og*K, Cg)
+    if all(s == 1 for s in stride):
+        out = _col2im_flat(xp, x, w, full, ks, dilation, groups)
+    else:
+        xg = x.reshape(n, groups, cg, -1)
+        cols = xp.matmul(wg[0], xg[:, 0]) if groups == 1 else xp.matmul(wg, xg)
+        out = _col2im(xp, cols.reshape(n, groups * og, *ks, *isz), full, ks, stride, dilation)
     # crop the padding; output_padding may reach past the computed rows: those are zeros
     sl = []
     need = []
@@ -106,30 +247,41 @@ def _conv_t(xp, x, w, stride, pads, dilation, output_padding, groups):
         end = full[i] - hi + output_padding[i]
         sl.append(slice(lo, min(end, full[i])))
         need.append(max(end - full[i], 0))
-    out = out[(slice(None),) + tuple(sl)]
+    if any(s.start or s.stop != full[i] for i, s in enumerate(sl)):
+        out = xp.ascontiguousarray(out[(slice(None), slice(None)) + tuple(sl)])
     if any(need):
-        out = xp.pad(out, [(0, 0)] + [(0, e) for e in need] + [(0, 0)])
-    return xp.ascontiguousarray(out.transpose(0, nd + 1, *range(1, nd + 1)))
+        out = xp.pad(out, [(0, 0), (0, 0)] + [(0, e) for e in need])
+    return out
 
 
 def _conv_wgrad(xp, x, g, ksize, stride, pads, dilation, groups):
     """Weight gradient of ``conv(x, w)`` given the output gradient ``g``."""
     nd = x.ndim - 2
+    n, c = x.shape[:2]
     o = g.shape[1]
-    c = x.shape[1]
-    cg, og = c // groups, o // groups
-    xl = _pad_cl(xp, x, pads)
-    gl = g.transpose(1, 0, *range(2, nd + 2)).reshape(o, -1)
-    res = []
-    for gi in range(groups):
-        xg = xl[..., gi * cg : (gi + 1) * cg] if groups > 1 else xl
-        cols, osz = _cols(xp, xg, ksize, stride, dilation)
-        # the padded input may hold rows past the last window: crop g to the windows
-        gg = gl[gi * og : (gi + 1) * og].reshape(og, g.shape[0], *g.shape[2:])
-        gg = gg[(slice(None), slice(None)) + tuple(slice(0, s) for s in osz)].reshape(og, -1)
-        res.append((gg @ cols.reshape(gg.shape[1], -1)).reshape(og, *ksize, cg))
-    r = res[0] if groups == 1 else xp.concatenate(res, axis=0)
-    return xp.ascontiguousarray(r.transpose(0, nd + 1, *range(1, nd + 1)))
+    x0, x = x, _pad_cf(xp, x, pads)
+    osz = _out_sizes(x.shape[2:], ksize, stride, dilation)
+    # the padded input may hold rows past the last window: crop g to the windows
+    g = g[(slice(None), slice(None)) + tuple(slice(0, s) for s in osz)]
+    last = _channels_last(c, o, x.shape[2:], ksize, osz, groups)
+    key = (tuple(ksize), tuple(stride), tuple(map(tuple, pads)), tuple(dilation), groups, last)
+    cols = _kept(x0, key)
+    if last:
+        if cols is None:
+            cols = _cols_cl(xp, x, ksize, stride, dilation, osz)
+        gl = g.transpose(0, *range(2, nd + 2), 1).reshape(-1, o)
+        r = (gl.T @ cols).reshape(o, *ksize, c)
+        _release(xp, cols)
+        return xp.ascontiguousarray(r.transpose(0, nd + 1, *range(1, nd + 1)))
+    if cols is None:
+        cols = _cols_cf(xp, x, ksize, stride, dilation, groups, osz)
+    gg = g.reshape(n, groups, o // groups, -1)
+    if groups == 1:
+        r = xp.matmul(gg[:, 0], cols[:, 0].swapaxes(1, 2)).sum(0)
+    else:
+        r = xp.matmul(gg, cols.swapaxes(2, 3)).sum(0)
+    _release(xp, cols)
+    return r.reshape(o, c // groups, *ksize)
 
 
 # -- the op --------------------------------------------------------------------------------
@@ -176,10 +328,9 @@ def convolution(xp, input, weight, bias=None, *, stride=(1,), padding=(0,), dila
     """
     nd = input.ndim - 2
     pads = _pairs(padding, nd)
-    if transposed:
-        out = _conv_t(xp, input, weight, stride, pads, dilation, output_padding, groups)
-    else:
-        out = _conv(xp, input, weight, stride, pads, dilation, groups)
+    if not transposed:
+        return _conv(xp, input, weight, bias, stride, pads, dilation, groups)
+    out = _conv_t(xp, input, weight, stride, pads, dilation, output_padding, groups)
     if bias is not None:
         out += bias.reshape((-1,) + (1,) * nd)
     return out
@@ -360,6 +511,128 @@ _max_unpool.defvjp(_unpool_grad, None)
 _max_unpool.no_samples = "called by max_unpoolNd and max pooling's gradient"
 
 
+# Max pooling over non-overlapping windows (kernel == stride, no padding or dilation: LeNet's
+# and most CNNs' pooling) needs no window copy and no flat indices: the windows are a reshape,
+# the max a running maximum over the K taps, and the backward routes each gradient to the tap
+# the forward chose (its "code", one byte per output) by K masked strided copies.
+
+
+def _tiled(x, ks, st, pad, dil, ceil):
+    """Whether max pooling of ``x`` can take the non-overlapping fast path."""
+    sp = x.shape[2:]
+    return (tuple(st) == tuple(ks) and not any(pad) and all(d == 1 for d in dil)
+            and x.dtype.is_floating_point
+            and all(sp[i] >= ks[i] and (not ceil or sp[i] % ks[i] == 0)
+                    for i in range(len(ks))))  # fmt: skip
+
+
+def _tiles(x, ks):
+    """``x`` as ``(N, C, o1, k1, o2, k2, ...)`` windows (a view; a ragged edge is dropped)."""
+    nd = len(ks)
+    osz = [x.shape[2 + i] // ks[i] for i in range(nd)]
+    x = x[(slice(None), slice(None)) + tuple(slice(0, o * k) for o, k in zip(osz, ks))]
+    return x.reshape(*x.shape[:2], *(d for ok in zip(osz, ks) for d in ok))
+
+
+def _tap(off):
+    """The index of one kernel tap in a ``_tiles`` view."""
+    return (slice(None), slice(None)) + tuple(d for o in off for d in (slice(None), o))
+
+
+def _max_pool_tiled_name(args, params):
+    nd = len(params["kernel_size"])
+    if params.get("adaptive"):
+        return f"AdaptiveMaxPool{nd}DBackward0"
+    return f"MaxPool{nd}DWithIndicesBackward0"
+
+
+@op(multi=True, method=False, grad_name=_max_pool_tiled_name)
+def _max_pool_tiled(xp, x, *, kernel_size, adaptive=False):
+    """Max pooling over non-overlapping windows: the values and, per output, the tap (row-major
+    offset in its window) that holds the maximum (the first one; a NaN wins, the last, as in
+    torch's ``val > max || isnan(val)`` scan).
+
+    One spatial dim at a time, the last first: NumPy ufuncs cost ~10 ns per innermost run, and
+    the taps of the last dim are one long strided run; ties keep the smaller tap at each level,
+    which is torch's row-major first maximum."""
+    nd = len(kernel_size)
+    osz = [x.shape[2 + i] // k for i, k in enumerate(kernel_size)]
+    a = x[(slice(None), slice(None)) + tuple(slice(0, o * k) for o, k in zip(osz, kernel_size))]
+    ctype = xp.uint8 if math.prod(kernel_size) < 256 else xp.int32
+    code = None
+    inner = 1  # taps of the dims already reduced
+    for d in reversed(range(nd)):
+        k = kernel_size[d]
+        split = a.shape[: 2 + d] + (osz[d], k) + a.shape[3 + d :]
+        v = a.reshape(split)
+        cv = None if code is None else code.reshape(split)
+        lead = (slice(None),) * (3 + d)
+        best = v[lead + (0,)].copy()
+        bc = xp.zeros(best.shape, ctype) if cv is None else cv[lead + (0,)].copy()
+        for t in range(1, k):
+            nb = xp.maximum(best, v[lead + (t,)])  # keeps best where equal, propagates NaN
+            m = nb != best  # tap t is greater (NaN windows are redone below)
+            new = t * inner if cv is None else cv[lead + (t,)] + t * inner
+            bc = bc + m * (new - bc)  # a select by arithmetic: xp.where is 10x slower here
+            best = nb
+        a, code = best, bc
+        inner *= k
+    if xp.isnan(a).any():  # rare: redo the taps of the windows that hold a NaN
+        t = _tiles(x, kernel_size)
+        offs = list(_offsets(kernel_size))
+        code[...] = 0
+        best = t[_tap(offs[0])].copy()
+        for k, off in enumerate(offs[1:], 1):
+            s = t[_tap(off)]
+            m = (s > best) | (s != s)
+            xp.copyto(code, k, where=m)
+            xp.copyto(best, s, where=m)
+    return a, code
+
+
+def _max_pool_tiled_grad(grad, out, x, *, kernel_size, adaptive=False):
+    return _tile_scatter(grad[0], out[1], kernel_size=kernel_size, size=tuple(x.shape[2:]))
+
+
+_max_pool_tiled.defvjp(_max_pool_tiled_grad)
+_max_pool_tiled.no_samples = "called by max_poolNd, whose tests compare it with torch"
+
+
+@op(
+    method=False,
+    grad_name=lambda a, p: f"MaxPool{len(p['kernel_size'])}DWithIndicesBackwardBackward0",
+)
+def _tile_scatter(xp, g, code, *, kernel_size, size):
+    """Each window's ``g`` to the tap ``code`` names in a zero ``(N, C, *size)`` array."""
+    exact = all(s % k == 0 for s, k in zip(size, kernel_size))  # no ragged edge to zero
+    out = (xp.empty if exact else xp.zeros)(g.shape[:2] + tuple(size), g.dtype)
+    t = _tiles(out, kernel_size)
+    finite = bool(xp.isfinite(g).all())  # then g * mask is the select, 10x faster than where
+    for k, off in enumerate(_offsets(kernel_size)):
+        m = code == k
+        t[_tap(off)] = g * m if finite else xp.where(m, g, 0)
+    return out
+
+
+@op(method=False, grad_name="MaxPoolTileGatherBackward0")
+def _tile_gather(xp, x, code, *, kernel_size):
+    """Per window of ``x``, the value at the tap ``code`` names (the adjoint of _tile_scatter)."""
+    t = _tiles(x, kernel_size)
+    out = xp.empty(code.shape, x.dtype)
+    for k, off in enumerate(_offsets(kernel_size)):
+        xp.copyto(out, t[_tap(off)], where=code == k)
+    return out
+
+
+_tile_scatter.defvjp(lambda grad, out, g, code, *, kernel_size, size:
+                     _tile_gather(grad, code, kernel_size=kernel_size), None)  # fmt: skip
+_tile_gather.defvjp(lambda grad, out, x, code, *, kernel_size:
+                    _tile_scatter(grad, code, kernel_size=kernel_size,
+                                  size=tuple(x.shape[2:])), None)  # fmt: skip
+_tile_scatter.no_samples = "max pooling's gradient, run by its double backward"
+_tile_gather.no_samples = "the gradient of max pooling's gradient, run by its triple backward"
+
+
 def _avg_divisor(xp, sp, osz, ks, stride, pad, ceil, count_include_pad, divisor_override):
     if divisor_override:
         return divisor_override
@@ -532,6 +805,9 @@ def _make_max_pool(nd):
            return_indices=False):  # fmt: skip
         x = _batched(name, input, nd)
         ks, st, pad, dil = _pool_args(name, x, nd, kernel_size, stride, padding, dilation)
+        if not return_indices and _tiled(x, ks, st, pad, dil, ceil_mode):
+            out = _max_pool_tiled(x, kernel_size=ks)[0]
+            return out.squeeze(0) if x is not input else out
         out, idx = _max_pool(x, kernel_size=ks, stride=st, padding=pad, dilation=dil,
                              ceil_mode=bool(ceil_mode))  # fmt: skip
         if x is not input:
@@ -593,6 +869,8 @@ def _make_adaptive(nd, kind):
                 out = _avg_pool(x, kernel_size=ks, stride=ks, padding=(0,) * nd, ceil_mode=False,
                                 count_include_pad=True, divisor_override=None)  # fmt: skip
                 idx = None
+            elif not return_indices and _tiled(x, ks, ks, (0,) * nd, (1,) * nd, False):
+                out, idx = _max_pool_tiled(x, kernel_size=ks, adaptive=True)[0], None
             else:
                 out, idx = _max_pool(x, kernel_size=ks, stride=ks, padding=(0,) * nd,
                                      dilation=(1,) * nd, ceil_mode=False)  # fmt: skip

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import builtins
 
-import numpy as np
-
 from .. import _creation
 from .. import _dtype as D
 from .._tensor import Tensor
@@ -550,15 +548,16 @@ matrix_rank = _removed("matrix_rank", "\nPlease use the `torch.linalg.matrix_ran
 
 
 @composite(method=False)
-def from_dlpack(ext_tensor) -> Tensor:
-    """A tensor sharing memory with any object that has ``__dlpack__`` (NumPy arrays, tensors).
+def from_dlpack(ext_tensor, *, device=None, copy=None) -> Tensor:
+    """A tensor sharing memory with any object that has ``__dlpack__`` (NumPy arrays, tensors)
+    or a DLPack capsule (see ``ember.utils.dlpack``).
 
     >>> ember.from_dlpack(np.arange(3))
     tensor([0, 1, 2])
     """
-    if isinstance(ext_tensor, Tensor):
-        return ext_tensor.detach()
-    return _creation.from_numpy(np.from_dlpack(ext_tensor))
+    from ..utils import dlpack
+
+    return dlpack.from_dlpack(ext_tensor, device=device, copy=copy)
 
 
 class GradScaler:
@@ -701,12 +700,17 @@ def _dim_order(self, *, ambiguity_check=False):
     return tuple(sorted(range(self.ndim), key=lambda d: -strides[d]))
 
 
-def _dlpack(self, *args, **kwargs):
-    return self.numpy().__dlpack__(*args, **kwargs)
+def _dlpack(self, *, stream=-1, max_version=None, dl_device=None, copy=None):
+    from ..utils import dlpack
+
+    return dlpack._export(self, stream=stream, max_version=max_version, dl_device=dl_device,
+                          copy=copy)  # fmt: skip
 
 
 def _dlpack_device(self):
-    return self.numpy().__dlpack_device__()
+    from ..utils import dlpack
+
+    return dlpack._export_device(self)
 
 
 def _type_as(self, other):

@@ -1,3 +1,3 @@
 """ember.vision: a torchvision-shaped companion (models, transforms, datasets) on NumPy."""
 
-from . import models
+from . import datasets, models, transforms

@@ -5,7 +5,10 @@ from ._attention import *  # noqa: F403
 from ._conv import *  # noqa: F403
 from ._distance import *  # noqa: F403
 from ._dropout import *  # noqa: F403
+from ._fractional import *  # noqa: F403
+from ._grid import *  # noqa: F403
 from ._linear import *  # noqa: F403
+from ._linear_ce import *  # noqa: F403
 from ._loss import *  # noqa: F403
 from ._misc import *  # noqa: F403
 from ._normalization import *  # noqa: F403

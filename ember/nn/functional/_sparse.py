@@ -36,6 +36,8 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
         elif padding_idx < 0:
             assert padding_idx >= -weight.size(0), "Padding_idx must be within num_embeddings"
             padding_idx = weight.size(0) + padding_idx
+    if input.numel() and not (0 <= int(input.min()) and int(input.max()) < weight.shape[0]):
+        raise IndexError("index out of range in self")  # NumPy would wrap negatives
     if max_norm is not None:
         _renorm(weight, input, max_norm, norm_type)
     out = weight[input]

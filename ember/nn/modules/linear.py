@@ -12,7 +12,8 @@ from ..._creation import empty
 from .. import functional as F
 from .. import init
 from ..parameter import Parameter, UninitializedParameter
-from .module import LazyModuleMixin, Module
+from .lazy import LazyModuleMixin
+from .module import Module
 
 __all__ = ["Identity", "Linear", "Bilinear", "LazyLinear"]
 
@@ -117,3 +118,10 @@ class LazyLinear(LazyModuleMixin, Linear):
             if self.bias is not None:
                 self.bias.materialize((self.out_features,))
             self.reset_parameters()
+        if self.in_features == 0:  # the parameters came from load_state_dict
+            if input.shape[-1] != self.weight.shape[-1]:
+                raise AssertionError(
+                    f"The in_features inferred from input: {input.shape[-1]} is not equal to "
+                    f"in_features from self.weight: {self.weight.shape[-1]}"
+                )
+            self.in_features = input.shape[-1]

@@ -654,7 +654,7 @@ class Module:
                 continue
             try:
                 with no_grad():
-                    if is_lazy(param):
+                    if is_lazy(param) and not is_lazy(inp):
                         param.materialize(inp.shape)
                     if assign:
                         if isinstance(param, Parameter):
@@ -796,8 +796,9 @@ class Module:
         bw_pre = [*_global_backward_pre_hooks.values(), *self._backward_pre_hooks.values()]
         called = False
         try:
-            for hid, hook in itertools.chain(_global_forward_pre_hooks.items(),
-                                             self._forward_pre_hooks.items()):  # fmt: skip
+            # a snapshot, as torch: a hook may remove itself (lazy modules do)
+            for hid, hook in (*_global_forward_pre_hooks.items(),
+                              *self._forward_pre_hooks.items()):  # fmt: skip
                 if hid in self._forward_pre_hooks_with_kwargs:
                     out = hook(self, args, kwargs)
                     if out is not None:
@@ -816,8 +817,8 @@ class Module:
                 state = _BackwardHookState(self, bw, bw_pre)
                 args = state.wrap_inputs(args)
             result = self.forward(*args, **kwargs)
-            for hid, hook in itertools.chain(_global_forward_hooks.items(),
-                                             self._forward_hooks.items()):  # fmt: skip
+            for hid, hook in (*_global_forward_hooks.items(),
+                              *self._forward_hooks.items()):  # fmt: skip
                 if hid in _global_forward_hooks_always_called or \
                         hid in self._forward_hooks_always_called:  # fmt: skip
                     called = True
@@ -961,36 +962,3 @@ class _HookFn(Function):
     @staticmethod
     def backward(ctx, *grads):
         return (None, None, *ctx.callback(grads))
-
-
-class LazyModuleMixin:
-    """Mixin of lazy modules: parameters are ``UninitializedParameter`` until the first call,
-    where ``initialize_parameters(*args)`` gives them shapes; the module then becomes
-    ``cls_to_become``."""
-
-    cls_to_become = None
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._lazy_pre_hook = self.register_forward_pre_hook(
-            LazyModuleMixin._infer_parameters, with_kwargs=True
-        )
-
-    def has_uninitialized_params(self):
-        return any(is_lazy(t) for t in itertools.chain(self._parameters.values(),
-                                                       self._buffers.values()))  # fmt: skip
-
-    @staticmethod
-    def _infer_parameters(module, args, kwargs=None):
-        module.initialize_parameters(*args, **(kwargs or {}))
-        if module.has_uninitialized_params():
-            raise RuntimeError(f"module {module._get_name()} has not been fully initialized")
-        module._lazy_pre_hook.remove()
-        del module._lazy_pre_hook
-        if module.cls_to_become is not None:
-            module.__class__ = module.cls_to_become
-
-    def initialize_parameters(self, *args, **kwargs):
-        raise NotImplementedError(
-            f"initialize_parameters is not implemented for {self.__class__.__name__}"
-        )

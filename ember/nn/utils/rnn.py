@@ -84,6 +84,12 @@ def _lengths_list(lengths):
 def pack_padded_sequence(input, lengths, batch_first=False, enforce_sorted=True):
     """Pack a padded batch ``(T, B, *)`` whose sequence ``b`` has ``lengths[b]`` valid steps."""
     lengths = _lengths_list(lengths)
+    batch = input.shape[0 if batch_first else 1]
+    if len(lengths) != batch:
+        raise RuntimeError(
+            f"Expected `len(lengths)` to be equal to batch_size, but got {len(lengths)} "
+            f"(batch_size={batch})"
+        )
     if any(v <= 0 for v in lengths):
         raise RuntimeError(
             "Length of all samples has to be greater than 0, but found an element in "
