@@ -751,3 +751,46 @@ def test_ember_optimizer_state_continues_in_torch():
         ref.grad = torch.full((3,), g, dtype=torch.float64)
         ropt.step()
     torch.testing.assert_close(tp.detach(), ref.detach(), rtol=1e-7, atol=1e-7)
+
+
+def test_save_killed_midway_leaves_the_previous_file(tmp_path):
+    """SIGKILL a child while it saves a large state_dict over an existing checkpoint: the old
+    checkpoint still loads, in ember and in torch, and holds the old values."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    path = tmp_path / "model.pt"
+    child = f"""
+import sys, ember
+sys.stdout.reconfigure(line_buffering=True)
+ember.save({{"version": ember.tensor([1.0]), "w": ember.zeros(4)}}, {str(path)!r})
+print("saved", flush=True)
+big = {{f"layer{{i}}.weight": ember.full((1024, 1024), float(i)) for i in range(96)}}
+big["version"] = ember.tensor([2.0])
+while True:
+    ember.save(big, {str(path)!r})
+    print("looped", flush=True)
+"""
+    proc = subprocess.Popen([sys.executable, "-c", child], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == "saved"
+        deadline = time.monotonic() + 60
+        # kill as soon as the temporary file of the second save exists and is growing
+        while time.monotonic() < deadline:
+            tmps = list(tmp_path.glob(".model.pt.*.tmp"))
+            if tmps and tmps[0].exists() and tmps[0].stat().st_size > 1 << 20:
+                break
+            time.sleep(0.001)
+        else:
+            pytest.fail("the child never started its second save")
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == -signal.SIGKILL
+    loaded = ember.load(path)
+    assert loaded["version"].tolist() == [1.0] and set(loaded) == {"version", "w"}
+    assert torch.load(path, weights_only=True)["version"].tolist() == [1.0]
