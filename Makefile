@@ -14,8 +14,11 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
+# two workers on two cores: one BLAS thread each (threads only oversubscribe the cores, and
+# OpenBLAS's spinning threads slow small GEMMs ~10x on a shared machine); conftest does the same
+# for torch
 test: $(STAMP)
-	$(PY) -m pytest -n 2 --dist loadfile tests
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(PY) -m pytest -n 2 --dist loadfile tests
 
 # The demo: ember with its demo extra (tqdm, matplotlib, tensorboard), then the digits CNN
 $(DEMO_STAMP): pyproject.toml
@@ -23,8 +26,10 @@ $(DEMO_STAMP): pyproject.toml
 	$(PY) -m pip install -q -e '.[demo]'
 	touch $(DEMO_STAMP)
 
+# the digits CNN's GEMMs are tiny: one BLAS thread is as fast idle and ~10x faster when the
+# machine is shared
 demo: $(DEMO_STAMP)
-	$(PY) examples/digits.py
+	OPENBLAS_NUM_THREADS=1 $(PY) examples/digits.py
 
 bench: $(STAMP)
 	$(PY) bench/overhead.py
