@@ -562,3 +562,27 @@ def test_base_change_seen_by_expanded_view():
         return x.grad
 
     close(*both(f))
+
+
+def test_post_accumulate_grad_hook_matches_torch():
+    import torch
+
+    def run(lib):
+        w = lib.ones(2, requires_grad=True)
+        seen = []
+        h = w.register_post_accumulate_grad_hook(lambda t: seen.append(t.grad.tolist()))
+        w.register_hook(lambda g: g * 3)
+        (w * w).sum().backward()
+        (w * w).sum().backward()
+        lib.autograd.grad((w * w).sum(), w)  # no accumulation: no call
+        h.remove()
+        (w * w).sum().backward()
+        errors = []
+        for t in (lib.ones(2), lib.ones(2, requires_grad=True) * 2):
+            try:
+                t.register_post_accumulate_grad_hook(print)
+            except RuntimeError as e:
+                errors.append(str(e))
+        return seen, w.grad.tolist(), errors
+
+    assert run(ember) == run(torch)

@@ -225,6 +225,9 @@ def _execute(node, buf, targets, captured, run):
             buf[0] = _run_tensor_hooks(t._hooks, buf[0])
         if captured is None:
             node._apply(buf)
+            if t is not None and t._post_acc_hooks and buf[0] is not None:
+                for h in tuple(t._post_acc_hooks):
+                    h(t)
     caps = targets.get(node)
     if caps is not None:
         for nr, i in caps:
