@@ -4,7 +4,11 @@ LeNet: conv(1->6,5)-relu-maxpool2-conv(6->16,5)-relu-maxpool2-linear(256->120)-r
 linear(120->84)-relu-linear(84->10), batch 64 of 28x28, cross-entropy, forward+backward+SGD.
 Conv: 64x16x14x14 * 32x16x5x5, forward and forward+backward. Prints medians and ratios.
 
-    python bench/cnn.py [--repeats 7] [--profile]
+    python bench/cnn.py [--repeats 7] [--profile] [--breakdown] [--tune-malloc]
+
+--breakdown: ember's step per phase (forward/backward/optimizer) and op, and the overhead.
+--tune-malloc: glibc's heap kept (no trimming) in this process: both libraries then pay no
+page faults (~1 ms a step each on the bench VM with glibc's defaults; see tune_malloc).
 """
 
 from __future__ import annotations
@@ -125,12 +129,30 @@ def breakdown(steps=30):
     print(f"  total {total:6.2f}")
 
 
+def tune_malloc():
+    """glibc only: keep freed memory mapped (the heap is not trimmed, big blocks not unmapped).
+
+    Both libraries allocate MB-sized arrays every step; with glibc's defaults the heap top is
+    trimmed and re-grown, and each first touch of a 4 KiB page faults (~1 us on the bench VM):
+    ~1100 faults a step for ember's LeNet step and ~1200 for torch's when it runs alone. This
+    removes that cost from both sides of the comparison (process-wide, so opt-in)."""
+    import ctypes
+
+    libc = ctypes.CDLL("libc.so.6")
+    libc.mallopt(-3, 32 << 20)  # M_MMAP_THRESHOLD
+    libc.mallopt(-1, 128 << 20)  # M_TRIM_THRESHOLD
+    libc.mallopt(-2, 64 << 20)  # M_TOP_PAD
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeats", type=int, default=7)
     ap.add_argument("--profile", action="store_true", help="cProfile ember's LeNet step")
     ap.add_argument("--breakdown", action="store_true", help="ember's step per phase and op")
+    ap.add_argument("--tune-malloc", action="store_true", help="glibc: no heap trimming (both)")
     args = ap.parse_args()
+    if args.tune_malloc:
+        tune_malloc()
     import torch
 
     torch.set_num_threads(max(1, torch.get_num_threads()))
