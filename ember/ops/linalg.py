@@ -55,8 +55,6 @@ def _check(kind, a, b, sa=None, sb=None):
                   f"{_tname(da)}, and {_tname(db)}",
             "bmm": f"expected scalar type {_tname(da)} but found {_tname(db)}",
         }[kind])  # fmt: skip
-    if a.dtype.name == "bool":
-        raise NotImplementedError(f"\"{_BOOL_KERNEL[kind]}\" not implemented for 'Bool'")
     if kind == "mm" and sa[1] != sb[0]:
         raise RuntimeError(
             f"mat1 and mat2 shapes cannot be multiplied ({_dims(sa)} and {_dims(sb)})"
@@ -73,6 +71,10 @@ def _check(kind, a, b, sa=None, sb=None):
             f"Expected size for first two dimensions of batch2 tensor to be: [{sa[0]}, {sa[2]}] "
             f"but got: [{sb[0]}, {sb[1]}]."
         )
+    # torch's kernels return early on an empty product (zeros or nothing) before the dtype
+    # dispatch that refuses bool; dot dispatches first
+    if a.dtype.name == "bool" and (kind == "dot" or 0 not in sa + sb):
+        raise NotImplementedError(f"\"{_BOOL_KERNEL[kind]}\" not implemented for 'Bool'")
 
 
 # -- matmul -----------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Ops of torch.nn.functional with fused rules: softmax, log_softmax, gelu.
+"""Ops of torch.nn.functional with fused rules: softmax, log_softmax, gelu, nll_loss.
 
 The rest of nn.functional is written from ops in ``ember/nn/functional``.
 """
@@ -93,6 +93,79 @@ def _gelu_grad(grad, out, x, approximate="none"):
 
 _gelu.defvjp(_gelu_grad)
 _gelu.check = lambda lib, x, **kw: lib.nn.functional.gelu(x, **kw)
+
+
+def _nll_weights(xp, target, weight, ignore_index, dtype):
+    """Each position's class (ignored ones read class 0) and its weight (0 when ignored)."""
+    keep = target != ignore_index
+    safe = xp.where(keep, target, 0)
+    w = keep.astype(dtype) if weight is None else (weight[safe] * keep).astype(dtype)
+    return safe, w
+
+
+def _nll_samples(rng):
+    x = rng.uniform(-3, 0, (3, 4))
+    x4 = rng.uniform(-3, 0, (2, 3, 2, 2))
+    t4 = np.array([[[0, 2], [1, 1]], [[2, 0], [-100, 1]]])
+    return [((x, np.array([0, 3, 1])), {"reduction": r}) for r in ("mean", "sum", "none")] + [
+        ((x, np.array([2, -100, 1])), {}),
+        ((x, np.array([1, 0, 1])), {"ignore_index": 1, "reduction": "sum"}),
+        ((x4, t4), {}),
+        ((x4, t4), {"reduction": "none"}),
+    ]
+
+
+def _nll_name(args, params):
+    return "NllLoss2DBackward0" if args[0].ndim == 4 else "NllLossBackward0"
+
+
+@op(name="_nll_loss", method=False, grad_name=_nll_name, samples=_nll_samples)
+def _nll_loss(xp, x, target, weight=None, *, reduction="mean", ignore_index=-100):
+    """The negative log likelihood of ``target`` classes under log-probabilities ``x``
+    (N, C, ...) in one pass (torch's nll_loss / nll_loss2d); targets are checked by the caller."""
+    safe, w = _nll_weights(xp, target, weight, ignore_index, x.dtype)
+    loss = xp.take_along_axis(x, safe[:, None], axis=1)[:, 0] * w
+    loss = xp.negative(loss, out=loss)
+    if reduction == "none":
+        return loss
+    total = loss.sum(dtype=x.dtype)
+    if reduction == "sum":
+        return xp.asarray(total, x.dtype)
+    with np.errstate(invalid="ignore", divide="ignore"):  # no target kept: 0/0 = nan, as torch
+        return xp.asarray(total / w.sum(dtype=x.dtype), x.dtype)
+
+
+# torch's nll_loss2d backward refuses a non-contiguous input ("grad_input must be contiguous")
+_nll_loss.check = lambda lib, x, t, **kw: lib.nn.functional.nll_loss(
+    x.contiguous() if x.ndim == 4 else x, t, **kw
+)
+
+
+@op(name="_nll_loss_backward", method=False, grad_name="NllLossBackwardBackward0")
+def _nll_loss_backward(xp, grad, target, weight=None, *, shape, reduction, ignore_index):
+    """The gradient of ``_nll_loss`` for its log-probabilities: ``-w * grad`` at each
+    position's class, zero elsewhere (one write per position: no collisions)."""
+    safe, w = _nll_weights(xp, target, weight, ignore_index, grad.dtype)
+    g = grad / w.sum(dtype=grad.dtype) if reduction == "mean" else grad
+    out = xp.zeros(shape, grad.dtype)
+    xp.put_along_axis(out, safe[:, None], (-(g * w))[:, None], axis=1)
+    return out
+
+
+_nll_loss_backward.no_samples = "the backward of _nll_loss: its sweep runs it to second order"
+
+_nll_loss.defvjp(
+    lambda grad, out, x, target, weight=None, *, reduction, ignore_index: _nll_loss_backward(
+        grad, target, weight, shape=tuple(x.shape), reduction=reduction,
+        ignore_index=ignore_index
+    )
+)  # fmt: skip
+# the loss is linear in x, so the backward's own gradient (for its ``grad``) is the loss again
+_nll_loss_backward.defvjp(
+    lambda gg, out, grad, target, weight=None, *, shape, reduction, ignore_index: _nll_loss(
+        gg, target, weight, reduction=reduction, ignore_index=ignore_index
+    )
+)  # fmt: skip
 
 
 # -- torch's top-level names for nn.functional math (aten signatures: positional, reductions as

@@ -7,6 +7,8 @@ import warnings
 
 import ember
 
+from ...ops.nn_ops import _nll_loss
+from ...ops.registry import _tname
 from ._activation import log_softmax, logsigmoid
 from ._distance import pairwise_distance
 
@@ -60,6 +62,48 @@ def _class_weight(weight, ndim):
     return weight.reshape((-1,) + (1,) * (ndim - 2)) if ndim >= 2 else weight
 
 
+def _check_nll(input, target, weight):
+    """torch's checks of nll_loss's operands, in its order and with its messages."""
+    nd, td = input.ndim, target.ndim
+    if nd < 1:
+        raise ValueError(f"Expected 1 or more dimensions (got {nd})")
+    if nd > 1 and input.shape[0] != (tn := target.shape[0] if td else 0):
+        raise ValueError(
+            f"Expected input batch_size ({input.shape[0]}) to match target batch_size ({tn})."
+        )
+    expected = (input.shape[0], *input.shape[2:])
+    if (nd == 3 or nd > 4) and tuple(target.shape) != expected:
+        raise RuntimeError(f"Expected target size {list(expected)}, got {list(target.shape)}")
+    if nd <= 2 and td > 1:
+        raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+    if nd == 4 and td != 3:
+        raise RuntimeError(
+            f"only batches of spatial targets supported (3D tensors) but got targets of "
+            f"dimension: {td}"
+        )
+    if target.dtype not in (ember.int64, ember.uint8):
+        raise RuntimeError(
+            f"expected target dtype to be Long or Byte, but got {_tname(target.dtype)}"
+        )
+    if nd == 1 and td == 1 and target.shape[0] != 1:
+        raise ValueError(
+            f"For 1D input, 1D target must have size 1, but got target size: {target.shape[0]}"
+        )
+    if nd == 4 and tuple(target.shape) != expected:
+        raise RuntimeError(  # torch's text, unbalanced parenthesis included
+            f"size mismatch (got input: {list(input.shape)} , target: {list(target.shape)}"
+        )
+    c = input.shape[1] if nd > 1 else input.shape[0]
+    if weight is not None and (weight.ndim != 1 or weight.numel() != c):
+        raise RuntimeError(
+            f"weight tensor should be defined either for all {c} classes or no classes but got "
+            f"weight tensor of shape: {list(weight.shape)}"
+        )
+    if not input.dtype.is_floating_point:
+        kernel = "nll_loss_out_frame" if nd <= 2 else "nll_loss2d_forward_out_frame"
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{_tname(input.dtype)}\'')
+
+
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
              reduction="mean"):  # fmt: skip
     """The negative log likelihood of class indices ``target`` under log-probabilities ``input``.
@@ -68,33 +112,22 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     tensor(2.)
     """
     reduction = _legacy(size_average, reduce, reduction)
-    if input.ndim < 1:
-        raise ValueError(f"Expected 1 or more dimensions (got {input.ndim})")
-    if input.ndim == 1:
-        input, target, squeeze = input.unsqueeze(0), target.unsqueeze(0), True
-    else:
-        squeeze = False
-    n, c = input.shape[0], input.shape[1]
-    if target.shape[0] != n:
-        raise ValueError(
-            f"Expected input batch_size ({n}) to match target batch_size ({target.shape[0]})."
-        )
-    if input.ndim > 2 and tuple(target.shape[1:]) != tuple(input.shape[2:]):
-        raise RuntimeError(
-            f"size mismatch (got input: {list(input.shape)}, target: {list(target.shape)})"
-        )
-    if target.dtype.is_floating_point:
-        raise RuntimeError(f"expected scalar type Long but found {str(target.dtype)[6:].title()}")
+    _check_nll(input, target, weight)
+    squeeze = input.ndim == 1
+    if squeeze:
+        input, target = input.unsqueeze(0), target.reshape(1)
+    c = input.shape[1]
     keep = target != ignore_index
     safe = ember.where(keep, target, ember.zeros_like(target))
     bad = (safe < 0) | (safe >= c)
     if bool(bad.any()):
         raise IndexError(f"Target {int(safe[bad][0])} is out of bounds.")
+    if input.ndim in (2, 4):  # torch's nll_loss and nll_loss2d: one op, one fused backward
+        loss = _nll_loss(input, target, weight, reduction=reduction, ignore_index=ignore_index)
+        return loss.squeeze(0) if squeeze and reduction == "none" else loss
     picked = -input.gather(1, safe.unsqueeze(1)).squeeze(1)
     w = keep.to(input.dtype) if weight is None else weight[safe] * keep
     loss = picked * w
-    if squeeze:
-        loss, w = loss.squeeze(0), w.squeeze(0)
     if reduction == "mean":
         return loss.sum() / w.sum()
     return _reduce(loss, reduction)
