@@ -86,6 +86,7 @@ from .autograd.anomaly_mode import (
     set_anomaly_enabled,
 )
 from .nn.functional import bilinear
+from .nn.functional._aten_rnn import embedding_bag, gru, lstm, rnn_relu, rnn_tanh
 from .nn.functional._grid import (
     affine_grid_generator,
     conv_tbc,

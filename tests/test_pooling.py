@@ -59,11 +59,22 @@ def test_pool_double_backward():
 @pytest.mark.parametrize("xs,o", [((2, 3, 8, 6), (4, 3)), ((2, 3, 8, 6), (2, None)),
                                   ((2, 3, 7, 6), (3, 4)), ((2, 3, 9), 3)])  # fmt: skip
 def test_adaptive(kind, xs, o):
-    if kind == "max" and any(s % k for s, k in zip(xs[2:], np.broadcast_to(o, len(xs) - 2))
-                             if k is not None):  # fmt: skip
-        pytest.skip("adaptive max pooling with sizes that do not divide: not implemented")
     name = f"adaptive_{kind}_pool{len(xs) - 2}d"
     check(lambda lib, x: getattr(lib.nn.functional, name)(x, o), r(xs), grad_fn=False)
+
+
+@pytest.mark.parametrize("xs,o", [((2, 3, 7, 6), (3, 4)), ((3, 9), 4), ((1, 2, 5, 7, 6), (2, 3, 4)),
+                                  ((2, 3, 7, 5), (4, 2))])  # fmt: skip
+def test_adaptive_max_uneven_windows_indices_nan(xs, o):
+    x = r(xs)
+    x.flat[5] = np.nan  # a NaN wins its window (value and index), as in torch
+    nd = len(o) if isinstance(o, tuple) else 1
+    name = f"adaptive_max_pool{nd}d"
+    check(lambda lib, x: getattr(lib.nn.functional, name)(x, o, return_indices=True)[1], x,
+          grad_fn=False)  # fmt: skip
+    x.flat[5] = 0.5
+    check(lambda lib, x: getattr(lib.nn.functional, name)(x, o, return_indices=True)[0], x,
+          grad_fn=False)  # fmt: skip
 
 
 def test_lp_pool():

@@ -23,6 +23,10 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
+from .._device import xp_of
+from .._tensor import Tensor
 from ..autograd.grad_mode import STATE
 from .registry import composite, op
 
@@ -876,9 +880,9 @@ def _make_adaptive(nd, kind):
             else:
                 out, idx = _max_pool(x, kernel_size=ks, stride=ks, padding=(0,) * nd,
                                      dilation=(1,) * nd, ceil_mode=False)  # fmt: skip
+        elif kind == "max":
+            out, idx = _adaptive_max_general(x, osz)
         else:
-            if kind == "max":
-                raise NotImplementedError(f"{name}: output sizes that do not divide the input")
             out = _adaptive_general(x, osz)
             idx = None
         if x is not input:
@@ -906,6 +910,37 @@ def _adaptive_general(x, osz):
         return S.cat(parts, 2 + d)
 
     return rec(x, 0)
+
+
+def _adaptive_max_general(x, osz):
+    """Adaptive max pooling with windows of uneven sizes: the argmax of each window (first
+    maximum, NaN wins, as torch) is found on the arrays, then the values are gathered from the
+    input, so the gradient is gather's (a scatter-add)."""
+    nd = len(osz)
+    xp = xp_of(x._data)
+    # per dim: (O, K) input positions of each window, short windows padded with their last one
+    taps = []
+    for d in range(nd):
+        ranges = _adaptive_ranges(x.shape[2 + d], osz[d])
+        k = max(b - a for a, b in ranges)
+        taps.append(np.array([[min(a + j, b - 1) for j in range(k)] for a, b in ranges]))
+    sp = x.shape[2:]
+    flat = 0  # flat input position of every (o1, k1, o2, k2, ...) tap
+    for d in range(nd):
+        shape = [1] * (2 * nd)
+        shape[2 * d : 2 * d + 2] = taps[d].shape
+        flat = flat * sp[d] + taps[d].reshape(shape)
+    # window axes last: (O1, ..., Ond, K1 * ... * Knd)
+    perm = [2 * d for d in range(nd)] + [2 * d + 1 for d in range(nd)]
+    flat = flat.transpose(perm).reshape(*osz, -1)
+    xs = x._data.reshape(*x.shape[:2], -1)
+    vals = xs[..., xp.asarray(flat)]
+    pick = xp.argmax(vals, axis=-1)
+    idx = xp.take_along_axis(xp.broadcast_to(xp.asarray(flat), vals.shape), pick[..., None], -1)
+    idx = Tensor._wrap(idx[..., 0].astype(np.int64))
+    idx._device = x._device
+    out = x.flatten(2).gather(2, idx.flatten(2)).view(*x.shape[:2], *osz)
+    return out, idx
 
 
 adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d = (
