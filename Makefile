@@ -35,8 +35,8 @@ bench: $(STAMP)
 	$(PY) bench/overhead.py
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check ember tests bench
-	$(VENV)/bin/ruff format --check ember tests bench
+	$(VENV)/bin/ruff check ember tests bench examples
+	$(VENV)/bin/ruff format --check ember tests bench examples
 
 clean:
 	rm -rf $(VENV) .pytest_cache

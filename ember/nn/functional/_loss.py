@@ -101,7 +101,7 @@ def _check_nll(input, target, weight):
         )
     if not input.dtype.is_floating_point:
         kernel = "nll_loss_out_frame" if nd <= 2 else "nll_loss2d_forward_out_frame"
-        raise NotImplementedError(f'"{kernel}" not implemented for \'{_tname(input.dtype)}\'')
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{_tname(input.dtype)}'")
 
 
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
