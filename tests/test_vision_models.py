@@ -132,3 +132,31 @@ def test_errors_match_torchvision():
             lib.resnet18(groups=2)
         with pytest.raises(ValueError, match="inverted_residual_setting"):
             lib.mobilenet_v2(inverted_residual_setting=[[1, 2]])
+
+
+def test_weights_from_a_url_through_the_hub_cache(tmp_path, monkeypatch):
+    import functools
+    import http.server
+    import threading
+
+    torch.manual_seed(0)
+    tm = tv.models.mobilenet_v3_small(num_classes=3).eval()
+    served = tmp_path / "served"
+    served.mkdir()
+    torch.save(tm.state_dict(), served / "mnv3.pth")
+    monkeypatch.setenv("EMBER_HOME", str(tmp_path / "home"))
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(served))
+    handler.log_message = lambda *a: None
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{httpd.server_address[1]}/mnv3.pth"
+        em = M.mobilenet_v3_small(num_classes=3, weights=url, progress=False).eval()
+    finally:
+        httpd.shutdown()
+    assert (tmp_path / "home" / "hub" / "checkpoints" / "mnv3.pth").exists()  # cached
+    x = np.random.default_rng(3).normal(size=(1, 3, 32, 32)).astype(np.float32)
+    with torch.no_grad():
+        ref = tm(torch.tensor(x)).numpy()
+    np.testing.assert_allclose(em(ember.tensor(x)).detach().numpy(), ref, rtol=1e-4, atol=1e-5)
