@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from .._dtype import finfo
 from .._tensor import Tensor
-from ..autograd.grad_mode import enable_grad, no_grad
-from .optimizer import Optimizer, ParamsT, _get_scalar_dtype, _to_scalar, _zero_step
+from ..autograd.grad_mode import no_grad
+from .optimizer import (
+    Optimizer,
+    ParamsT,
+    _get_value,
+    _restored_options,
+    _run_closure,
+    _to_scalar,
+    _zero_step,
+)
 
 __all__ = ["Adafactor"]
 
@@ -55,6 +63,9 @@ class Adafactor(Optimizer):
     ember.Size([2, 3])
     """
 
+    _group_defaults = _restored_options("foreach")
+    _scalar_state = ("step",)
+
     def __init__(
         self,
         params: ParamsT,
@@ -92,19 +103,7 @@ class Adafactor(Optimizer):
         }
         super().__init__(params, defaults)
 
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        from .._creation import tensor
-
-        for group in self.param_groups:
-            group.setdefault("foreach", None)
-            for p in group["params"]:
-                p_state = self.state.get(p, [])
-                if len(p_state) != 0 and not isinstance(p_state["step"], Tensor):
-                    p_state["step"] = tensor(float(p_state["step"]), dtype=_get_scalar_dtype())
-
-    def _init_state(self, p: Tensor) -> dict:
-        state = self.state[p]
+    def _init_state(self, state, p, group):
         if len(state) == 0:
             state["step"] = _zero_step()
             grad = p.grad
@@ -114,33 +113,17 @@ class Adafactor(Optimizer):
                 state["col_var"] = grad.new_zeros([*grad.shape[:-2], 1, grad.shape[-1]])
             else:
                 state["variance"] = grad.new_zeros(grad.shape)
-        return state
 
     @no_grad()
     def step(self, closure=None):
         """Perform one optimization step; ``closure`` re-evaluates the loss and returns it."""
-        loss = None
-        if closure is not None:
-            with enable_grad():
-                loss = closure()
+        loss = _run_closure(closure)
         for group in self.param_groups:
-            lr = _to_scalar(group["lr"])
-            lr = lr.item() if isinstance(lr, Tensor) else lr
+            lr = _get_value(_to_scalar(group["lr"]))
             eps1, eps2 = group["eps"]
             beta2_decay, d = group["beta2_decay"], group["d"]
             weight_decay, maximize = group["weight_decay"], group["maximize"]
-            # checks and state first, as torch: a bad parameter stops the step before any update
-            params = []
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                if p.is_complex():
-                    raise RuntimeError("Adafactor does not support complex parameters")
-                if p.grad.is_sparse:
-                    raise RuntimeError("Adafactor does not support sparse gradients")
-                self._init_state(p)
-                params.append(p)
-            for p in params:
+            for p in self._checked_params(group, "Adafactor"):
                 if eps1 is None:
                     # as torch: the first parameter's dtype sets it for the whole group
                     eps1 = finfo(p.dtype).eps

@@ -6,8 +6,8 @@ import math
 
 from .. import _dtype
 from .._tensor import Tensor
-from ..autograd.grad_mode import enable_grad, no_grad
-from .optimizer import Optimizer, ParamsT, _to_scalar
+from ..autograd.grad_mode import no_grad
+from .optimizer import Optimizer, ParamsT, _get_value, _run_closure, _to_scalar
 
 __all__ = ["Muon"]
 
@@ -156,30 +156,18 @@ class Muon(Optimizer):
                         f"with size: {p.size()}"
                     )
 
+    def _init_state(self, state, p, group):
+        if "momentum_buffer" not in state:
+            state["momentum_buffer"] = p.grad.new_zeros(p.grad.shape)
+
     @no_grad()
     def step(self, closure=None):
         """Perform one optimization step; ``closure`` re-evaluates the loss and returns it."""
-        loss = None
-        if closure is not None:
-            with enable_grad():
-                loss = closure()
+        loss = _run_closure(closure)
         for group in self.param_groups:
-            lr = _to_scalar(group["lr"])
-            lr = lr.item() if isinstance(lr, Tensor) else lr
+            lr = _get_value(_to_scalar(group["lr"]))
             momentum, weight_decay = group["momentum"], group["weight_decay"]
-            params = []
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                if p.is_complex():
-                    raise RuntimeError("Muon does not support complex parameters")
-                if p.grad.is_sparse:
-                    raise RuntimeError("Muon does not support sparse gradients")
-                state = self.state[p]
-                if "momentum_buffer" not in state:
-                    state["momentum_buffer"] = p.grad.new_zeros(p.grad.shape)
-                params.append(p)
-            for p in params:
+            for p in self._checked_params(group, "Muon"):
                 grad = p.grad
                 if grad.ndim != 2:
                     raise ValueError("Param gradient must be a 2D matrix")

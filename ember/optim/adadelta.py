@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from .._creation import zeros_like
 from .._tensor import Tensor
-from .adam import _step_to_tensor
 from .optimizer import (
     Optimizer,
     ParamsT,
     _check_lr,
     _check_nonneg,
     _float,
+    _restored_options,
     _run_closure,
     _use_grad_for_differentiable,
+    _weight_decay,
     _zero_step,
 )
 
@@ -39,6 +40,9 @@ class Adadelta(Optimizer):
     >>> w.sum().backward(); opt.step(); w
     tensor([0.9968], requires_grad=True)
     """
+
+    _group_defaults = _restored_options("foreach", "maximize", "differentiable", "capturable")
+    _scalar_state = ("step",)
 
     def __init__(
         self,
@@ -69,15 +73,10 @@ class Adadelta(Optimizer):
         }
         super().__init__(params, defaults)
 
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("foreach", None)
-            group.setdefault("maximize", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("capturable", False)
-            for p in group["params"]:
-                _step_to_tensor(self.state.get(p))
+    def _init_state(self, state, p, group):
+        state["step"] = _zero_step()
+        state["square_avg"] = zeros_like(p)
+        state["acc_delta"] = zeros_like(p)
 
     @_use_grad_for_differentiable
     def step(self, closure=None):
@@ -86,21 +85,10 @@ class Adadelta(Optimizer):
         for group in self.param_groups:
             lr, rho = _float(group["lr"]), group["rho"]
             eps, wd = group["eps"], group["weight_decay"]
-            for p in group["params"]:
-                grad = p.grad
-                if grad is None:
-                    continue
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = _zero_step()
-                    state["square_avg"] = zeros_like(p)
-                    state["acc_delta"] = zeros_like(p)
+            for p, grad, state in self._params_with_grads(group):
                 v, u = state["square_avg"], state["acc_delta"]
                 state["step"].add_(1)
-                if group["maximize"]:
-                    grad = -grad
-                if wd != 0:
-                    grad = grad.add(p, alpha=wd)
+                grad = _weight_decay(p, grad, wd)
                 v.mul_(rho).addcmul_(grad, grad, value=1 - rho)
                 std = v.add(eps).sqrt_()
                 delta = u.add(eps).sqrt_().div_(std).mul_(grad)

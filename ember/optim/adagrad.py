@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 from .._creation import full_like
-from .._creation import tensor as _tensor
 from .._tensor import Tensor
 from .optimizer import (
     Optimizer,
     ParamsT,
+    _check,
     _check_fused,
-    _check_lr,
-    _check_nonneg,
     _float,
-    _get_scalar_dtype,
+    _restored_options,
     _run_closure,
     _use_grad_for_differentiable,
+    _weight_decay,
     _zero_step,
 )
 
@@ -41,6 +40,9 @@ class Adagrad(Optimizer):
     tensor([0.9000], requires_grad=True)
     """
 
+    _group_defaults = _restored_options("foreach", "maximize", "differentiable", "fused")
+    _scalar_state = ("step",)
+
     def __init__(
         self,
         params: ParamsT,
@@ -55,9 +57,8 @@ class Adagrad(Optimizer):
         differentiable: bool = False,
         fused: bool | None = None,
     ) -> None:
-        _check_lr(lr)
-        _check_nonneg(lr_decay=lr_decay, weight_decay=weight_decay)
-        _check_nonneg(initial_accumulator_value=initial_accumulator_value, eps=eps)
+        _check(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay)
+        _check(initial_accumulator_value=initial_accumulator_value, eps=eps)
         defaults = {
             "lr": lr,
             "lr_decay": lr_decay,
@@ -73,25 +74,18 @@ class Adagrad(Optimizer):
         _check_fused(fused, foreach, differentiable)
         for group in self.param_groups:
             for p in group["params"]:
-                self._init_state(p)
+                self._init_state(self.state[p], p, group)
 
-    def _init_state(self, p: Tensor) -> None:
+    def _init_state(self, state, p, group):
         init = self.defaults["initial_accumulator_value"]  # torch reads the defaults here
         if p.is_complex():
             init = complex(init, init)
-        self.state[p]["step"] = _zero_step()
-        self.state[p]["sum"] = full_like(p, init)
+        state["step"] = _zero_step()
+        state["sum"] = full_like(p, init)
 
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("foreach", None)
-            group.setdefault("maximize", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("fused", None)
-        for s in self.state.values():
-            if "step" in s and not isinstance(s["step"], Tensor):
-                s["step"] = _tensor(float(s["step"]), dtype=_get_scalar_dtype())
+    def _loaded_states(self):
+        # as torch: every entry of the state, not only those of the groups' parameters
+        return list(self.state.values())
 
     def share_memory(self) -> None:
         """Kept for torch compatibility: ember's state lives in one process."""
@@ -106,18 +100,10 @@ class Adagrad(Optimizer):
         for group in self.param_groups:
             lr, wd, eps = _float(group["lr"]), group["weight_decay"], group["eps"]
             lr_decay = group["lr_decay"]
-            for p in group["params"]:
-                grad = p.grad
-                if grad is None:
-                    continue
-                state = self.state[p]
-                if len(state) == 0:  # a group added after construction
-                    self._init_state(p)
+            # (state is created here only for a group added after construction)
+            for p, grad, state in self._params_with_grads(group):
                 step = state["step"].add_(1).item()
-                if group["maximize"]:
-                    grad = -grad
-                if wd != 0:
-                    grad = grad.add(p, alpha=wd)
+                grad = _weight_decay(p, grad, wd)
                 clr = lr / (1 + (step - 1) * lr_decay)
                 s = state["sum"].addcmul_(grad, grad, value=1)
                 p.addcdiv_(grad, s.sqrt().add_(eps), value=-clr)

@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-from .._creation import tensor as _tensor
 from .._creation import zeros_like
 from .._tensor import Tensor
 from ..ops.elementwise import maximum
 from .optimizer import (
     Optimizer,
     ParamsT,
-    _check_betas,
+    _check,
     _check_fused,
-    _check_lr,
-    _check_nonneg,
     _float,
-    _get_scalar_dtype,
+    _restored_options,
     _run_closure,
     _to_scalar,
     _use_grad_for_differentiable,
+    _weight_decay,
     _zero_step,
 )
 
@@ -47,6 +45,17 @@ class Adam(Optimizer):
     tensor([ 0.9000, -0.9000], requires_grad=True)
     """
 
+    _group_defaults = _restored_options(
+        "amsgrad",
+        "maximize",
+        "foreach",
+        "capturable",
+        "differentiable",
+        "decoupled_weight_decay",
+        "fused",
+    )
+    _scalar_state = ("step",)
+
     def __init__(
         self,
         params: ParamsT,
@@ -67,10 +76,7 @@ class Adam(Optimizer):
             raise ValueError(
                 "lr as a Tensor is not supported for capturable=False and foreach=True"
             )
-        _check_lr(lr)
-        _check_nonneg(eps=eps)
-        _check_betas(betas)
-        _check_nonneg(weight_decay=weight_decay)
+        _check(lr=lr, eps=eps, betas=betas, weight_decay=weight_decay)
         b1, b2 = betas
         if not (
             (isinstance(b1, float) and isinstance(b2, float))
@@ -100,18 +106,12 @@ class Adam(Optimizer):
         super().__init__(params, defaults)
         _check_fused(fused, foreach, differentiable)
 
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("amsgrad", False)
-            group.setdefault("maximize", False)
-            group.setdefault("foreach", None)
-            group.setdefault("capturable", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("decoupled_weight_decay", False)
-            group.setdefault("fused", None)
-            for p in group["params"]:
-                _step_to_tensor(self.state.get(p))
+    def _init_state(self, state, p, group):
+        state["step"] = _zero_step()
+        state["exp_avg"] = zeros_like(p)
+        state["exp_avg_sq"] = zeros_like(p)
+        if group["amsgrad"]:
+            state["max_exp_avg_sq"] = zeros_like(p)
 
     @_use_grad_for_differentiable
     def step(self, closure=None):
@@ -120,40 +120,17 @@ class Adam(Optimizer):
         for group in self.param_groups:
             beta1, beta2 = (_float(b) for b in group["betas"])
             lr, wd, eps = _float(group["lr"]), group["weight_decay"], group["eps"]
-            amsgrad, maximize = group["amsgrad"], group["maximize"]
             decoupled = group["decoupled_weight_decay"]
-            for p in group["params"]:
-                grad = p.grad
-                if grad is None:
-                    continue
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = _zero_step()
-                    state["exp_avg"] = zeros_like(p)
-                    state["exp_avg_sq"] = zeros_like(p)
-                    if amsgrad:
-                        state["max_exp_avg_sq"] = zeros_like(p)
-                step_t, m, v = state["step"], state["exp_avg"], state["exp_avg_sq"]
-                step = step_t.add_(1).item()
-                if maximize:
-                    grad = -grad
-                if wd != 0:
-                    if decoupled:
-                        p.mul_(1 - lr * wd)
-                    else:
-                        grad = grad.add(p, alpha=wd)
+            for p, grad, state in self._params_with_grads(group):
+                m, v = state["exp_avg"], state["exp_avg_sq"]
+                step = state["step"].add_(1).item()
+                grad = _weight_decay(p, grad, wd, lr, decoupled)
                 m.lerp_(grad, 1 - beta1)
                 v.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
-                if amsgrad:
+                if group["amsgrad"]:
                     v_max = state["max_exp_avg_sq"]
                     v = v_max.copy_(maximum(v_max, v))
                 step_size = lr / (1 - beta1**step)
                 denom = (v.sqrt() / (1 - beta2**step) ** 0.5).add_(eps)
                 p.addcdiv_(m, denom, value=-step_size)
         return loss
-
-
-def _step_to_tensor(state) -> None:
-    # Old checkpoints kept 'step' as a number; torch turns it into a tensor on load.
-    if state and "step" in state and not isinstance(state["step"], Tensor):
-        state["step"] = _tensor(float(state["step"]), dtype=_get_scalar_dtype())

@@ -5,16 +5,15 @@ from __future__ import annotations
 from .._creation import zeros_like
 from .._tensor import Tensor
 from ..ops.elementwise import maximum
-from .adam import _step_to_tensor
 from .optimizer import (
     Optimizer,
     ParamsT,
-    _check_betas,
-    _check_lr,
-    _check_nonneg,
+    _check,
     _float,
+    _restored_options,
     _run_closure,
     _use_grad_for_differentiable,
+    _weight_decay,
     _zero_step,
 )
 
@@ -41,6 +40,9 @@ class Adamax(Optimizer):
     tensor([0.9000], requires_grad=True)
     """
 
+    _group_defaults = _restored_options("foreach", "maximize", "differentiable", "capturable")
+    _scalar_state = ("step",)
+
     def __init__(
         self,
         params: ParamsT,
@@ -54,10 +56,7 @@ class Adamax(Optimizer):
         differentiable: bool = False,
         capturable: bool = False,
     ) -> None:
-        _check_lr(lr)
-        _check_nonneg(eps=eps)
-        _check_betas(betas)
-        _check_nonneg(weight_decay=weight_decay)
+        _check(lr=lr, eps=eps, betas=betas, weight_decay=weight_decay)
         defaults = {
             "lr": lr,
             "betas": betas,
@@ -70,15 +69,10 @@ class Adamax(Optimizer):
         }
         super().__init__(params, defaults)
 
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("foreach", None)
-            group.setdefault("maximize", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("capturable", False)
-            for p in group["params"]:
-                _step_to_tensor(self.state.get(p))
+    def _init_state(self, state, p, group):
+        state["step"] = _zero_step()
+        state["exp_avg"] = zeros_like(p)
+        state["exp_inf"] = zeros_like(p)
 
     @_use_grad_for_differentiable
     def step(self, closure=None):
@@ -87,21 +81,10 @@ class Adamax(Optimizer):
         for group in self.param_groups:
             beta1, beta2 = group["betas"]
             lr, wd, eps = _float(group["lr"]), group["weight_decay"], group["eps"]
-            for p in group["params"]:
-                grad = p.grad
-                if grad is None:
-                    continue
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = _zero_step()
-                    state["exp_avg"] = zeros_like(p)
-                    state["exp_inf"] = zeros_like(p)
+            for p, grad, state in self._params_with_grads(group):
                 m, u = state["exp_avg"], state["exp_inf"]
                 step = state["step"].add_(1).item()
-                if group["maximize"]:
-                    grad = -grad
-                if wd != 0:
-                    grad = grad.add(p, alpha=wd)
+                grad = _weight_decay(p, grad, wd)
                 m.lerp_(grad, 1 - beta1)
                 u.copy_(maximum(u.mul_(beta2), grad.abs().add_(eps)))
                 p.addcdiv_(m, u, value=-lr / (1 - beta1**step))

@@ -8,12 +8,13 @@ from .._tensor import Tensor
 from .optimizer import (
     Optimizer,
     ParamsT,
-    _check_lr,
-    _check_nonneg,
+    _check,
     _float,
     _get_scalar_dtype,
+    _restored_options,
     _run_closure,
     _use_grad_for_differentiable,
+    _weight_decay,
     _zero_step,
 )
 
@@ -43,6 +44,9 @@ class ASGD(Optimizer):
     tensor([0.9000], requires_grad=True)
     """
 
+    _group_defaults = _restored_options("foreach", "maximize", "differentiable", "capturable")
+    _scalar_state = ("step", "eta", "mu")
+
     def __init__(
         self,
         params: ParamsT,
@@ -56,8 +60,7 @@ class ASGD(Optimizer):
         differentiable: bool = False,
         capturable: bool = False,
     ) -> None:
-        _check_lr(lr)
-        _check_nonneg(weight_decay=weight_decay)
+        _check(lr=lr, weight_decay=weight_decay)
         defaults = {
             "lr": lr,
             "lambd": lambd,
@@ -71,18 +74,11 @@ class ASGD(Optimizer):
         }
         super().__init__(params, defaults)
 
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("foreach", None)
-            group.setdefault("maximize", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("capturable", False)
-            for p in group["params"]:
-                p_state = self.state.get(p)
-                for key in ("step", "eta", "mu") if p_state else ():
-                    if not isinstance(p_state[key], Tensor):
-                        p_state[key] = _tensor(float(p_state[key]), dtype=_get_scalar_dtype())
+    def _init_state(self, state, p, group):
+        state["step"] = _zero_step()
+        state["eta"] = _tensor(_float(group["lr"]), dtype=_get_scalar_dtype())
+        state["mu"] = _tensor(1.0, dtype=_get_scalar_dtype())
+        state["ax"] = zeros_like(p)
 
     @_use_grad_for_differentiable
     def step(self, closure=None):
@@ -91,22 +87,10 @@ class ASGD(Optimizer):
         for group in self.param_groups:
             lr, lambd, alpha = _float(group["lr"]), group["lambd"], group["alpha"]
             t0, wd = group["t0"], group["weight_decay"]
-            for p in group["params"]:
-                grad = p.grad
-                if grad is None:
-                    continue
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = _zero_step()
-                    state["eta"] = _tensor(lr, dtype=_get_scalar_dtype())
-                    state["mu"] = _tensor(1.0, dtype=_get_scalar_dtype())
-                    state["ax"] = zeros_like(p)
+            for p, grad, state in self._params_with_grads(group):
                 eta_t, mu_t, ax = state["eta"], state["mu"], state["ax"]
                 step = state["step"].add_(1).item()
-                if group["maximize"]:
-                    grad = -grad
-                if wd != 0:
-                    grad = grad.add(p, alpha=wd)
+                grad = _weight_decay(p, grad, wd)
                 eta, mu = eta_t.item(), mu_t.item()
                 p.mul_(1 - lambd * eta)
                 p.add_(grad, alpha=-eta)

@@ -5,17 +5,16 @@ from __future__ import annotations
 from .._creation import tensor as _tensor
 from .._creation import zeros_like
 from .._tensor import Tensor
-from .adam import _step_to_tensor
 from .optimizer import (
     Optimizer,
     ParamsT,
-    _check_betas,
-    _check_lr,
-    _check_nonneg,
+    _check,
     _float,
     _get_scalar_dtype,
+    _restored_options,
     _run_closure,
     _use_grad_for_differentiable,
+    _weight_decay,
     _zero_step,
 )
 
@@ -49,6 +48,11 @@ class NAdam(Optimizer):
     tensor([0.8944], requires_grad=True)
     """
 
+    _group_defaults = _restored_options(
+        "maximize", "foreach", "capturable", "differentiable", "decoupled_weight_decay"
+    )
+    _scalar_state = ("step", "mu_product")
+
     def __init__(
         self,
         params: ParamsT,
@@ -64,10 +68,9 @@ class NAdam(Optimizer):
         capturable: bool = False,
         differentiable: bool = False,
     ) -> None:
-        _check_lr(lr)
-        _check_nonneg(eps=eps)
-        _check_betas(betas)
-        _check_nonneg(weight_decay=weight_decay, momentum_decay=momentum_decay)
+        _check(
+            lr=lr, eps=eps, betas=betas, weight_decay=weight_decay, momentum_decay=momentum_decay
+        )
         defaults = {
             "lr": lr,
             "betas": betas,
@@ -82,21 +85,11 @@ class NAdam(Optimizer):
         }
         super().__init__(params, defaults)
 
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("maximize", False)
-            group.setdefault("foreach", None)
-            group.setdefault("capturable", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("decoupled_weight_decay", False)
-            for p in group["params"]:
-                p_state = self.state.get(p)
-                _step_to_tensor(p_state)
-                if p_state and not isinstance(p_state.get("mu_product"), Tensor):
-                    p_state["mu_product"] = _tensor(
-                        p_state["mu_product"], dtype=_get_scalar_dtype()
-                    )
+    def _init_state(self, state, p, group):
+        state["step"] = _zero_step()
+        state["mu_product"] = _tensor(1.0, dtype=_get_scalar_dtype())
+        state["exp_avg"] = zeros_like(p)
+        state["exp_avg_sq"] = zeros_like(p)
 
     @_use_grad_for_differentiable
     def step(self, closure=None):
@@ -106,25 +99,10 @@ class NAdam(Optimizer):
             beta1, beta2 = group["betas"]
             lr, wd, eps = _float(group["lr"]), group["weight_decay"], group["eps"]
             psi = group["momentum_decay"]
-            for p in group["params"]:
-                grad = p.grad
-                if grad is None:
-                    continue
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = _zero_step()
-                    state["mu_product"] = _tensor(1.0, dtype=_get_scalar_dtype())
-                    state["exp_avg"] = zeros_like(p)
-                    state["exp_avg_sq"] = zeros_like(p)
+            for p, grad, state in self._params_with_grads(group):
                 m, v = state["exp_avg"], state["exp_avg_sq"]
                 step = state["step"].add_(1).item()
-                if group["maximize"]:
-                    grad = -grad
-                if wd != 0:
-                    if group["decoupled_weight_decay"]:
-                        p.mul_(1 - lr * wd)
-                    else:
-                        grad = grad.add(p, alpha=wd)
+                grad = _weight_decay(p, grad, wd, lr, group["decoupled_weight_decay"])
                 mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * psi))
                 mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * psi))
                 # the running product stays in the state tensor's dtype, as torch rounds it

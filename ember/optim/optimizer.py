@@ -18,12 +18,13 @@ import contextlib
 import functools
 import warnings
 from collections import OrderedDict, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from copy import deepcopy
 from itertools import chain
 from typing import Any, TypeAlias
 
 from .. import _dtype
+from .._creation import tensor as _tensor
 from .._creation import zeros
 from .._tensor import Tensor
 from ..autograd.grad_mode import STATE as _GRAD_STATE
@@ -151,6 +152,51 @@ def _check_nonneg(**values) -> None:
             raise ValueError(f"Invalid {label} value: {value}")
 
 
+def _check(**values) -> None:
+    """Check hyperparameters in the order given (the first bad one raises): ``lr`` and
+    ``betas`` by their own rules, any other name must be ``>= 0``."""
+    for name, value in values.items():
+        if name == "lr":
+            _check_lr(value)
+        elif name == "betas":
+            _check_betas(value)
+        else:
+            _check_nonneg(**{name: value})
+
+
+def _weight_decay(p: Tensor, grad: Tensor, weight_decay, lr=None, decoupled=False) -> Tensor:
+    """Apply weight decay: ``p *= 1 - lr * wd`` when decoupled, else ``grad + wd * p``.
+
+    Returns the gradient to use (``grad`` itself when there is nothing to add).
+    """
+    if weight_decay != 0:
+        if decoupled:
+            p.mul_(1 - lr * weight_decay)
+        else:
+            grad = grad.add(p, alpha=weight_decay)
+    return grad
+
+
+# The value torch's __setstate__ gives each option a loaded (older) parameter group lacks.
+_OPTION_DEFAULTS = {
+    "foreach": None,
+    "maximize": False,
+    "differentiable": False,
+    "capturable": False,
+    "fused": None,
+    "amsgrad": False,
+    "decoupled_weight_decay": False,
+    "nesterov": False,
+    "centered": False,
+    "momentum": 0,
+}
+
+
+def _restored_options(*names: str, **values: Any) -> dict[str, Any]:
+    """``Optimizer._group_defaults`` for these option names (in this order), then ``values``."""
+    return {**{name: _OPTION_DEFAULTS[name] for name in names}, **values}
+
+
 def _check_fused(fused, foreach, differentiable) -> None:
     # torch's fused kernels run on CPU too; ember's one implementation serves all flags,
     # but the argument combinations torch refuses are refused here as well.
@@ -201,8 +247,16 @@ class Optimizer:
         defaults (dict): default option values, used where a group does not give one.
 
     A subclass implements ``step(closure=None)``; its updates are written in place on each
-    parameter, under ``no_grad``, and skip parameters whose ``grad`` is None.
+    parameter, under ``no_grad``, and skip parameters whose ``grad`` is None
+    (:meth:`_params_with_grads` walks a group that way, creating state with ``_init_state``).
     """
+
+    # Options that checkpoints from older versions may lack, with the values __setstate__
+    # gives them (in torch's order: a loaded group gets missing keys appended in this order).
+    _group_defaults: dict[str, Any] = {}
+    # State entries that older checkpoints kept as Python numbers; __setstate__ makes them
+    # 0-d tensors of the scalar dtype, as torch does.
+    _scalar_state: tuple[str, ...] = ()
 
     _HOOK_DICTS = (
         "_optimizer_step_pre_hooks",
@@ -245,6 +299,17 @@ class Optimizer:
                 setattr(self, name, OrderedDict())
         self._patch_step_function()
         self.defaults.setdefault("differentiable", False)
+        for group in self.param_groups:
+            for key, value in self._group_defaults.items():
+                group.setdefault(key, value)
+        for p_state in self._loaded_states():
+            for key in self._scalar_state:
+                if p_state and key in p_state and not isinstance(p_state[key], Tensor):
+                    p_state[key] = _tensor(float(p_state[key]), dtype=_get_scalar_dtype())
+
+    def _loaded_states(self) -> Iterable[Any]:
+        """The per-parameter states __setstate__ repairs: those of the groups' parameters."""
+        return [self.state.get(p) for group in self.param_groups for p in group["params"]]
 
     def __repr__(self) -> str:
         text = self.__class__.__name__ + " ("
@@ -303,6 +368,43 @@ class Optimizer:
     def step(self, closure: Callable[[], float] | None = None) -> float | None:
         """Perform one optimization step (subclasses implement it)."""
         raise NotImplementedError
+
+    def _init_state(self, state: dict[str, Any], p: Tensor, group: dict[str, Any]) -> None:
+        """Fill ``state`` (``self.state[p]``) before the first update of ``p``; subclasses
+        override it. :meth:`_params_with_grads` calls it on an empty state only."""
+
+    def _params_with_grads(self, group: dict[str, Any]) -> Iterator[tuple[Tensor, Tensor, dict]]:
+        """``(p, grad, state)`` for each parameter of ``group`` with a gradient, in order.
+
+        ``grad`` is negated when the group maximizes; ``state`` is ``self.state[p]``, filled
+        by :meth:`_init_state` when empty. Lazy: each state is created just before its
+        parameter's update, as torch's loops do.
+        """
+        maximize = group["maximize"]
+        for p in group["params"]:
+            grad = p.grad
+            if grad is None:
+                continue
+            state = self.state[p]
+            if len(state) == 0:
+                self._init_state(state, p, group)
+            yield p, (-grad if maximize else grad), state
+
+    def _checked_params(self, group: dict[str, Any], name: str) -> list[Tensor]:
+        """The parameters of ``group`` with a gradient, each checked (real, dense gradient) and
+        passed to ``_init_state`` (which fills what is missing) before any is updated: as in
+        torch's Adafactor and Muon, a bad parameter stops the step before any update."""
+        params = []
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            if p.is_complex():
+                raise RuntimeError(f"{name} does not support complex parameters")
+            if p.grad.is_sparse:
+                raise RuntimeError(f"{name} does not support sparse gradients")
+            self._init_state(self.state[p], p, group)
+            params.append(p)
+        return params
 
     def register_step_pre_hook(self, hook: Callable) -> RemovableHandle:
         """Register ``hook(optimizer, args, kwargs) -> None | (args, kwargs)`` run before step."""

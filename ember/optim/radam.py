@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from .._creation import zeros_like
 from .._tensor import Tensor
-from .adam import _step_to_tensor
 from .optimizer import (
     Optimizer,
     ParamsT,
-    _check_betas,
-    _check_lr,
-    _check_nonneg,
+    _check,
     _float,
+    _restored_options,
     _run_closure,
     _use_grad_for_differentiable,
+    _weight_decay,
     _zero_step,
 )
 
@@ -48,6 +47,11 @@ class RAdam(Optimizer):
     tensor([0.9000], requires_grad=True)
     """
 
+    _group_defaults = _restored_options(
+        "foreach", "maximize", "differentiable", "decoupled_weight_decay", "capturable"
+    )
+    _scalar_state = ("step",)
+
     def __init__(
         self,
         params: ParamsT,
@@ -62,10 +66,7 @@ class RAdam(Optimizer):
         capturable: bool = False,
         differentiable: bool = False,
     ) -> None:
-        _check_lr(lr)
-        _check_nonneg(eps=eps)
-        _check_betas(betas)
-        _check_nonneg(weight_decay=weight_decay)
+        _check(lr=lr, eps=eps, betas=betas, weight_decay=weight_decay)
         defaults = {
             "lr": lr,
             "betas": betas,
@@ -79,16 +80,10 @@ class RAdam(Optimizer):
         }
         super().__init__(params, defaults)
 
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("foreach", None)
-            group.setdefault("maximize", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("decoupled_weight_decay", False)
-            group.setdefault("capturable", False)
-            for p in group["params"]:
-                _step_to_tensor(self.state.get(p))
+    def _init_state(self, state, p, group):
+        state["step"] = _zero_step()
+        state["exp_avg"] = zeros_like(p)
+        state["exp_avg_sq"] = zeros_like(p)
 
     @_use_grad_for_differentiable
     def step(self, closure=None):
@@ -98,24 +93,10 @@ class RAdam(Optimizer):
             beta1, beta2 = group["betas"]
             lr, wd, eps = _float(group["lr"]), group["weight_decay"], group["eps"]
             rho_inf = 2 / (1 - beta2) - 1
-            for p in group["params"]:
-                grad = p.grad
-                if grad is None:
-                    continue
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = _zero_step()
-                    state["exp_avg"] = zeros_like(p)
-                    state["exp_avg_sq"] = zeros_like(p)
+            for p, grad, state in self._params_with_grads(group):
                 m, v = state["exp_avg"], state["exp_avg_sq"]
                 step = state["step"].add_(1).item()
-                if group["maximize"]:
-                    grad = -grad
-                if wd != 0:
-                    if group["decoupled_weight_decay"]:
-                        p.mul_(1 - lr * wd)
-                    else:
-                        grad = grad.add(p, alpha=wd)
+                grad = _weight_decay(p, grad, wd, lr, group["decoupled_weight_decay"])
                 m.lerp_(grad, 1 - beta1)
                 v.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
                 bias_correction2 = 1 - beta2**step

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from .._creation import zeros_like
 from .._tensor import Tensor
-from .adam import _step_to_tensor
 from .optimizer import (
     Optimizer,
     ParamsT,
-    _check_lr,
-    _check_nonneg,
+    _check,
     _float,
+    _restored_options,
     _run_closure,
     _use_grad_for_differentiable,
+    _weight_decay,
     _zero_step,
 )
 
@@ -48,6 +48,11 @@ class RMSprop(Optimizer):
     tensor([0.9000], requires_grad=True)
     """
 
+    _group_defaults = _restored_options(
+        "momentum", "centered", "foreach", "maximize", "differentiable", "capturable"
+    )
+    _scalar_state = ("step",)
+
     def __init__(
         self,
         params: ParamsT,
@@ -62,8 +67,7 @@ class RMSprop(Optimizer):
         maximize: bool = False,
         differentiable: bool = False,
     ) -> None:
-        _check_lr(lr)
-        _check_nonneg(eps=eps, momentum=momentum, weight_decay=weight_decay, alpha=alpha)
+        _check(lr=lr, eps=eps, momentum=momentum, weight_decay=weight_decay, alpha=alpha)
         defaults = {
             "lr": lr,
             "momentum": momentum,
@@ -78,17 +82,13 @@ class RMSprop(Optimizer):
         }
         super().__init__(params, defaults)
 
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("momentum", 0)
-            group.setdefault("centered", False)
-            group.setdefault("foreach", None)
-            group.setdefault("maximize", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("capturable", False)
-            for p in group["params"]:
-                _step_to_tensor(self.state.get(p))
+    def _init_state(self, state, p, group):
+        state["step"] = _zero_step()
+        state["square_avg"] = zeros_like(p)
+        if group["momentum"] > 0:
+            state["momentum_buffer"] = zeros_like(p)
+        if group["centered"]:
+            state["grad_avg"] = zeros_like(p)
 
     @_use_grad_for_differentiable
     def step(self, closure=None):
@@ -97,23 +97,9 @@ class RMSprop(Optimizer):
         for group in self.param_groups:
             lr, alpha, eps = _float(group["lr"]), group["alpha"], group["eps"]
             wd, momentum, centered = group["weight_decay"], group["momentum"], group["centered"]
-            for p in group["params"]:
-                grad = p.grad
-                if grad is None:
-                    continue
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = _zero_step()
-                    state["square_avg"] = zeros_like(p)
-                    if momentum > 0:
-                        state["momentum_buffer"] = zeros_like(p)
-                    if centered:
-                        state["grad_avg"] = zeros_like(p)
+            for p, grad, state in self._params_with_grads(group):
                 state["step"].add_(1)
-                if group["maximize"]:
-                    grad = -grad
-                if wd != 0:
-                    grad = grad.add(p, alpha=wd)
+                grad = _weight_decay(p, grad, wd)
                 v = state["square_avg"].mul_(alpha).addcmul_(grad, grad, value=1 - alpha)
                 if centered:
                     a = state["grad_avg"].lerp_(grad, 1 - alpha)

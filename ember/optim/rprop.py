@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from .._creation import full_like, zeros_like
 from .._tensor import Tensor
-from .adam import _step_to_tensor
 from .optimizer import (
     Optimizer,
     ParamsT,
     _check_lr,
     _float,
+    _restored_options,
     _run_closure,
     _use_grad_for_differentiable,
     _zero_step,
@@ -40,6 +40,9 @@ class Rprop(Optimizer):
     tensor([0.9000], requires_grad=True)
     """
 
+    _group_defaults = _restored_options("foreach", "maximize", "differentiable", "capturable")
+    _scalar_state = ("step",)
+
     def __init__(
         self,
         params: ParamsT,
@@ -66,15 +69,11 @@ class Rprop(Optimizer):
         }
         super().__init__(params, defaults)
 
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("foreach", None)
-            group.setdefault("maximize", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("capturable", False)
-            for p in group["params"]:
-                _step_to_tensor(self.state.get(p))
+    def _init_state(self, state, p, group):
+        lr = _float(group["lr"])
+        state["step"] = _zero_step()
+        state["prev"] = zeros_like(p)
+        state["step_size"] = full_like(p.grad, complex(lr, lr) if p.is_complex() else lr)
 
     @_use_grad_for_differentiable
     def step(self, closure=None):
@@ -83,20 +82,9 @@ class Rprop(Optimizer):
         for group in self.param_groups:
             eta_minus, eta_plus = group["etas"]
             size_min, size_max = group["step_sizes"]
-            for p in group["params"]:
-                grad = p.grad
-                if grad is None:
-                    continue
-                state = self.state[p]
-                if len(state) == 0:
-                    lr = _float(group["lr"])
-                    state["step"] = _zero_step()
-                    state["prev"] = zeros_like(p)
-                    state["step_size"] = full_like(grad, complex(lr, lr) if p.is_complex() else lr)
+            for p, grad, state in self._params_with_grads(group):
                 prev, step_size = state["prev"], state["step_size"]
                 state["step"].add_(1)
-                if group["maximize"]:
-                    grad = -grad
                 sign = grad.mul(prev).sign()
                 shrink = sign < 0
                 factor = sign.masked_fill_(sign > 0, eta_plus).masked_fill_(shrink, eta_minus)

@@ -8,6 +8,7 @@ from .optimizer import (
     ParamsT,
     _check_fused,
     _check_lr,
+    _restored_options,
     _run_closure,
     _use_grad_for_differentiable,
 )
@@ -36,6 +37,10 @@ class SGD(Optimizer):
     >>> (w * w).sum().backward(); opt.step(); w
     tensor([0.8000, 1.6000], requires_grad=True)
     """
+
+    _group_defaults = _restored_options(
+        "nesterov", "maximize", "foreach", "differentiable", fused=False
+    )
 
     def __init__(
         self,
@@ -71,15 +76,6 @@ class SGD(Optimizer):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         super().__init__(params, defaults)
         _check_fused(fused, foreach, differentiable)
-
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("nesterov", False)
-            group.setdefault("maximize", False)
-            group.setdefault("foreach", None)
-            group.setdefault("differentiable", False)
-            group.setdefault("fused", False)
 
     @_use_grad_for_differentiable
     def step(self, closure=None):
