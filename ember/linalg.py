@@ -8,8 +8,8 @@ tensor([[0.5000, 0.0000],
 
 The primitives (and their gradients) are in ``ember/ops/decomp.py`` and ``ember/ops/linalg.py``;
 ``solve_triangular``, ``lu_solve``, ``matrix_exp``, ``householder_product``, ``vector_norm`` and
-``cross`` are installed here from the op table. Not provided: ``ldl_factor``, ``ldl_factor_ex``,
-``ldl_solve``, ``inv`` of low-precision dtypes.
+``cross`` are installed here from the op table; ``ldl_*`` are in ``ember/ops/ldl.py``. Not
+provided: ``inv`` of low-precision dtypes.
 """
 
 import numpy as _np
@@ -18,6 +18,7 @@ from . import return_types as _rt
 from .autograd.grad_mode import STATE as _STATE
 from .ops import decomp as _d
 from .ops import elementwise as _ew
+from .ops import ldl as _ldl
 from .ops import linalg as _p
 from .ops.shape import _reshape_alias
 
@@ -293,3 +294,60 @@ def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None, out=None):
 def matmul(input, other, *, out=None):
     """``ember.matmul`` under its torch.linalg name."""
     return _p.matmul(input, other)
+
+
+# torch.linalg's docstring fragments (torch keeps them public as ``torch.linalg.common_notes``)
+common_notes = {
+    "experimental_warning": 'This function is "experimental" and it may change in a future '
+    "PyTorch release.",
+    "sync_note": "When inputs are on a CUDA device, this function synchronizes that device with "
+    "the CPU.",
+    "sync_note_ex": r"When the inputs are on a CUDA device, this function synchronizes only when "
+    r":attr:`check_errors`\ `= True`.",
+    "sync_note_has_ex": (
+        "When inputs are on a CUDA device, this function synchronizes that device with the CPU. "
+        "For a version of this function that does not synchronize, see :func:`{}`."
+    ),
+}
+
+
+def _ldl_info_error(name, info):
+    # torch reports a singular D here through an internal assert ("Unknown error code")
+    bad = _np.flatnonzero(_d._host(info).ravel())
+    if bad.size:
+        code = int(_d._host(info).ravel()[bad[0]])
+        raise RuntimeError(f"{name}: Unknown error code: {code}.")
+
+
+def ldl_factor(A, *, hermitian=False, out=None):
+    """``(LD, pivots)``: the Bunch-Kaufman LDL^T (LDL^H when hermitian) factorization of
+    symmetric indefinite matrices in LAPACK sytrf's compact form (lower; 1-based int32 pivots,
+    negative for 2x2 blocks of D).
+
+    >>> ember.linalg.ldl_factor(ember.tensor([[4.0, 2.0], [2.0, 3.0]])).LD
+    tensor([[4.0000, 0.0000],
+            [0.5000, 2.0000]])
+    """
+    LD, piv, info = _ldl._ldl_factor_ex(A, hermitian=hermitian)
+    _ldl_info_error("torch.linalg.ldl_factor", info)
+    return _rt.linalg_ldl_factor((LD, piv))
+
+
+def ldl_factor_ex(A, *, hermitian=False, check_errors=False, out=None):
+    """``(LD, pivots, info)`` of ``ldl_factor``; info > 0 is the (1-based) zero diagonal
+    element of D."""
+    LD, piv, info = _ldl._ldl_factor_ex(A, hermitian=hermitian)
+    if check_errors:
+        _ldl_info_error("torch.linalg.ldl_factor_ex", info)
+    return _rt.linalg_ldl_factor_ex((LD, piv, info))
+
+
+def ldl_solve(LD, pivots, B, *, hermitian=False, out=None):
+    """X with ``A X = B`` from ``ldl_factor(A)``'s ``(LD, pivots)`` (LAPACK's sytrs).
+
+    >>> LD, piv = ember.linalg.ldl_factor(ember.tensor([[4.0, 2.0], [2.0, 3.0]]))
+    >>> ember.linalg.ldl_solve(LD, piv, ember.tensor([[6.0], [5.0]]))
+    tensor([[1.],
+            [1.]])
+    """
+    return _ldl._ldl_solve(LD, pivots, B, hermitian=hermitian)
