@@ -59,6 +59,7 @@ from ._generator import (
     seed,
     set_rng_state,
 )
+from ._storage import TypedStorage, UntypedStorage
 from ._tensor import Size, Tensor
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .autograd.grad_mode import is_inference_mode_enabled

@@ -12,6 +12,7 @@ import operator
 import numpy as np
 
 from . import _dtype as D
+from . import _storage as _st
 from ._device import CPU, canonical, device_of, get_xp, to_numpy
 from .autograd import graph as _graph
 from .autograd.grad_mode import STATE
@@ -111,6 +112,7 @@ class Tensor:
     _accum = None
     _is_inference = False
     _multi_view = False  # an output of unbind/split: in-place changes are refused under grad
+    _storage_set = False  # set_() pointed it into a storage: its offset comes from there
     _device = CPU
     __array_priority__ = 1000  # numpy scalars defer to our reflected operators
 
@@ -205,7 +207,7 @@ class Tensor:
 
     def storage_offset(self) -> int:
         if self._base is None:
-            return 0
+            return _st.storage_offset_of(self) if self._storage_set else 0
         return (_ptr(self._data) - _ptr(self._base._data)) // self._data.itemsize
 
     def is_contiguous(self, memory_format=None) -> bool:
@@ -229,6 +231,19 @@ class Tensor:
 
     def data_ptr(self) -> int:
         return _ptr(self._data)
+
+    # storages and the legacy methods beside them (ember/_storage.py)
+    untyped_storage = _st.untyped_storage
+    storage = _st.storage
+    _typed_storage = _st._typed_storage
+    storage_type = _st.storage_type
+    set_ = _st.set_
+    is_set_to = _st.is_set_to
+    new = _st.new
+    resize = _st.resize
+    resize_as = _st.resize_as
+    as_subclass = _st.as_subclass
+    module_load = _st.module_load
 
     def _geom(self):
         """(shape, strides, offset) in elements relative to the base's memory."""
