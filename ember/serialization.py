@@ -401,7 +401,7 @@ def _load_zip(reader, restore, pickle_module, weights_only, mapped, load_args):
 
     from ._device import CPU
     from ._serialization import _legacy
-    from ._serialization._rebuild import LoadedStorage, StorageType
+    from ._serialization._rebuild import LoadedStorage, StorageType, short_repr
 
     if reader.has("byteorder"):
         byteorder = reader.read("byteorder")
@@ -416,15 +416,15 @@ def _load_zip(reader, restore, pickle_module, weights_only, mapped, load_args):
 
     def persistent_load(saved_id):
         if not isinstance(saved_id, tuple) or len(saved_id) != 5:
-            raise pickle.UnpicklingError(f"bad storage id {saved_id!r:.200}")
+            raise pickle.UnpicklingError(f"bad storage id {short_repr(saved_id, 200)}")
         tag, stype, key, location, numel = saved_id
         tag = tag.decode("ascii") if isinstance(tag, bytes) else tag
         location = location.decode("ascii") if isinstance(location, bytes) else location
         if tag != "storage" or not isinstance(stype, StorageType):
             raise pickle.UnpicklingError(f"Unknown typename for persistent_load, expected "
-                                         f"'storage' but got {tag!r:.60}")  # fmt: skip
+                                         f"'storage' but got {short_repr(tag, 60)}")  # fmt: skip
         if type(key) is not str or type(numel) is not int or numel < 0:
-            raise pickle.UnpicklingError(f"bad storage id {saved_id!r:.200}")
+            raise pickle.UnpicklingError(f"bad storage id {short_repr(saved_id, 200)}")
         stype.check()
         if not isinstance(location, str):
             raise pickle.UnpicklingError("storage location must be a string")

@@ -32,6 +32,7 @@ MARK, TUPLE, TUPLE1, REDUCE, STOP, BUILD = b"(", b"t", b"\x85", b"R", b".", b"b"
 EMPTY_TUPLE, EMPTY_LIST, EMPTY_DICT = b")", b"]", b"}"
 SETITEM, SETITEMS, APPEND, APPENDS = b"s", b"u", b"a", b"e"
 BINPERSID, NEWFALSE, NONE = b"Q", b"\x89", b"N"
+MEMO0, GET0 = b"q\x00", b"h\x00"  # BINPUT 0 / BINGET 0
 
 
 def G(module: str, name: str) -> bytes:
@@ -58,11 +59,13 @@ def call(func: bytes, *args: bytes) -> bytes:
 
 
 def tensor_args(stype="FloatStorage", key="0", numel=4, offset=0, size=(4,), stride=(1,),
-                loc="cpu", module="torch") -> bytes:  # fmt: skip
-    """The argument tuple torch writes for ``_rebuild_tensor_v2``, fields replaceable."""
+                loc="cpu", module="torch", raw_size=None, metadata=b"") -> bytes:  # fmt: skip
+    """The argument tuple torch writes for ``_rebuild_tensor_v2``, fields replaceable
+    (``raw_size``: opcodes for the size argument; ``metadata``: opcodes of a 7th argument)."""
     pid = TUP(U("storage"), G(module, stype), U(key), U(loc), INT(numel)) + BINPERSID
-    return TUP(pid, INT(offset), TUP(*map(INT, size)), TUP(*map(INT, stride)), NEWFALSE,
-               call(G("collections", "OrderedDict")))  # fmt: skip
+    size_ops = TUP(*map(INT, size)) if raw_size is None else raw_size
+    return TUP(pid, INT(offset), size_ops, TUP(*map(INT, stride)), NEWFALSE,
+               call(G("collections", "OrderedDict")), metadata)  # fmt: skip
 
 
 def tensor(**kw) -> bytes:
@@ -321,6 +324,67 @@ def _corpus():
     add("legacy_tar", "same")(lambda m: _tar(m))
     add("empty_file", "raises")(lambda m: b"")
     add("random_bytes")(lambda m: bytes(range(256)) * 4)
+    # hashing: hash() of a tuple recurses in C with no depth check (10**5 levels segfault) and
+    # no memo (t = (t, t) shared 40 levels deep is 2**40 steps); torch is not run on these
+    deep = NONE + TUPLE1 * 100_000
+    add("deep_tuple_dict_key", None)(lambda m: archive(P2 + EMPTY_DICT + deep + NONE + SETITEM
+                                                       + STOP))  # fmt: skip
+    add("deep_tuple_set_item", None)(lambda m: archive(
+        P2 + call(G("builtins", "set"), EMPTY_LIST + deep + APPEND) + STOP))  # fmt: skip
+    add("deep_tuple_ordereddict_pair", None)(lambda m: archive(P2 + call(
+        G("collections", "OrderedDict"), EMPTY_LIST + TUP(deep, NONE) + APPEND)
+        + STOP))  # fmt: skip
+    shared = lambda first: first + (MEMO0 + GET0 + b"\x86") * 40  # noqa: E731
+    add("shared_tuple_dict_key", None)(lambda m: archive(P2 + EMPTY_DICT + shared(NONE) + NONE
+                                                         + SETITEM + STOP))  # fmt: skip
+    add("shared_list_in_error_message", None)(lambda m: archive(
+        P2 + tensor(raw_size=shared(EMPTY_LIST), stride=(1,)) + STOP))  # fmt: skip
+    add("legacy_tuple_storage_key", None)(lambda m: legacy(MAGIC, VERSION, SYS_INFO, P2 + TUP(
+        U("storage"), G("torch", "FloatStorage"), deep, U("cpu"), INT(1), NONE) + BINPERSID
+        + STOP))  # fmt: skip
+    # amplification: a few bytes that make the loader allocate or walk a lot
+    add("legacy_storages_declare_more_than_file", None)(lambda m: legacy(
+        MAGIC, VERSION, SYS_INFO, P2 + EMPTY_LIST + MARK + b"".join(
+            TUP(U("storage"), G("torch", "DoubleStorage"), U(str(i)), U("cpu"), INT(10_000),
+                NONE) + BINPERSID for i in range(2000)) + APPENDS + STOP,
+        pickle.dumps([str(i) for i in range(2000)], protocol=2)))  # fmt: skip
+    many = lambda n: MARK + b"".join(INT(i) for i in range(n)) + APPENDS  # noqa: E731
+    add("memo_reuse_set_copies", None)(lambda m: archive(
+        P2 + EMPTY_LIST + EMPTY_LIST + many(20_000) + b"q\x01" + APPEND + G("builtins", "set")
+        + b"q\x02" + APPEND + (b"h\x02h\x01" + TUPLE1 + REDUCE + APPEND) * 500 + STOP))  # fmt: skip
+    add("memo_reuse_codecs_encode", None)(lambda m: archive(
+        P2 + EMPTY_LIST + U("a" * 200_000) + b"q\x01" + APPEND + G("_codecs", "encode")
+        + b"q\x02" + APPEND + (b"h\x02h\x01" + U("latin1") + b"\x86" + REDUCE + APPEND)
+        * 3000 + STOP))  # fmt: skip
+    add("memo_reuse_build_state", None)(lambda m: archive(
+        P2 + EMPTY_LIST + EMPTY_DICT + MARK + b"".join(U(f"k{i}") + NONE for i in range(20_000))
+        + SETITEMS + b"q\x01" + APPEND + (call(G("collections", "OrderedDict")) + b"h\x01"
+        + BUILD + APPEND) * 500 + STOP))  # fmt: skip
+    add("set_of_zero_stride_view", None)(lambda m: archive(P2 + call(G("builtins", "set"),
+        tensor(size=(2**30,), stride=(0,))) + STOP))  # fmt: skip
+    # state that would replace behaviour: Tensor.numpy, OrderedDict.items
+    add("tensor_state_shadows_method", None)(lambda m: archive(P2 + call(
+        G("torch._tensor", "_rebuild_from_type_v2"), G("torch._utils", "_rebuild_tensor_v2"),
+        G("torch", "Tensor"), tensor_args(), EMPTY_DICT + U("numpy") + G("builtins", "set")
+        + SETITEM) + STOP))  # fmt: skip
+    add("ordereddict_build_shadows_items", None)(lambda m: archive(
+        P2 + call(G("collections", "OrderedDict")) + EMPTY_DICT + U("items")
+        + G("collections", "OrderedDict") + SETITEM + BUILD + STOP))  # fmt: skip
+    add("device_index_overflow", None)(lambda m: archive(
+        P2 + call(G("torch", "device"), U("cpu"), INT(2**70)) + STOP))  # fmt: skip
+    # refused already (coverage): allowlisted callables with hostile arguments
+    add("rebuild_from_type_calls_encode", None)(lambda m: archive(P2 + call(
+        G("torch._tensor", "_rebuild_from_type_v2"), G("_codecs", "encode"), G("torch", "Tensor"),
+        TUP(U("x"), U("rot13")), NONE) + STOP))  # fmt: skip
+    add("get_layout_dunder", None)(lambda m: archive(P2 + call(
+        G("torch.serialization", "_get_layout"), U("torch.__builtins__")) + STOP))  # fmt: skip
+    add("v3_dtype_wider_than_storage", None)(lambda m: archive(P2 + G(
+        "torch._utils", "_rebuild_tensor_v3") + TUP(TUP(U("storage"), G("torch", "UntypedStorage"),
+        U("0"), U("cpu"), INT(12)) + BINPERSID, INT(0), TUP(INT(2)), TUP(INT(1)), NEWFALSE,
+        call(G("collections", "OrderedDict")), G("torch", "float64")) + REDUCE + STOP,
+        {"data/0": bytes(12)}))  # fmt: skip
+    add("stride_overflows_int64")(lambda m: archive(P2 + tensor(size=(2,), stride=(2**62,))
+                                                    + STOP))  # fmt: skip
     return c
 
 
@@ -382,6 +446,30 @@ def test_attack_is_refused(tmp_path, name, monkeypatch):
                 type(theirs.value),
                 str(theirs.value)[:300],
             )
+
+
+def test_neg_bit_on_zero_stride_view_stays_small(tmp_path):
+    """A 16-byte storage viewed 2**34 times with zero strides and torch's lazy negation bit:
+    ember materializes the negation on the storage, not on the view (which was 64 GiB)."""
+    path = tmp_path / "neg.pt"
+    meta = EMPTY_DICT + U("neg") + b"\x88" + SETITEM
+    path.write_bytes(
+        archive(
+            P2 + tensor(size=(2**17, 2**17), stride=(0, 0), metadata=meta) + STOP,
+            {"data/0": np.arange(1.0, 5.0, dtype=np.float32).tobytes()},
+        )
+    )
+    tracemalloc.start()
+    try:
+        ours = ember.load(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 16 * 2**20
+    theirs = torch.load(path, weights_only=True)
+    assert tuple(ours.shape) == tuple(theirs.shape)
+    assert theirs.is_neg()
+    assert ours[5, 7].item() == theirs[5, 7].item() == -1.0
 
 
 def test_weights_only_false_path_still_maps_names(tmp_path):

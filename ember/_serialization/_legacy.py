@@ -16,7 +16,7 @@ import sys
 import numpy as np
 
 from .._device import CPU
-from ._rebuild import LoadedStorage, StorageType
+from ._rebuild import LoadedStorage, StorageType, short_repr
 
 MAGIC_NUMBER = 0x1950A86A20F9469CFC6C
 PROTOCOL_VERSION = 1001
@@ -40,32 +40,39 @@ def load(f, length: int, restore, unpickle, *, weights_only: bool):
         raise RuntimeError("Invalid magic number; corrupt file?")
     version = unpickle(None)
     if version != PROTOCOL_VERSION:
-        raise RuntimeError(f"Invalid protocol version: {version!r:.50}")
+        raise RuntimeError(f"Invalid protocol version: {short_repr(version, 50)}")
     sys_info = unpickle(None)
     little = not isinstance(sys_info, dict) or sys_info.get("little_endian", True)
     storages: dict = {}
     views: dict = {}
+    declared = [0]  # bytes all storages declare: together they must fit in the file
 
     def persistent_load(saved_id):
         if not isinstance(saved_id, tuple) or not saved_id:
-            raise pickle.UnpicklingError(f"bad persistent id {saved_id!r:.100}")
+            raise pickle.UnpicklingError(f"bad persistent id {short_repr(saved_id, 100)}")
         tag = saved_id[0].decode("ascii") if isinstance(saved_id[0], bytes) else saved_id[0]
         if tag == "module" and not weights_only:
             return saved_id[1]  # a pickled nn.Module class (its source is not checked)
         if tag != "storage" or len(saved_id) != 6:
-            raise pickle.UnpicklingError(f"Unknown saved id type: {tag!r:.60}")
+            raise pickle.UnpicklingError(f"Unknown saved id type: {short_repr(tag, 60)}")
         _, stype, key, location, numel, view = saved_id
         if not isinstance(stype, StorageType) or type(numel) is not int or numel < 0:
-            raise pickle.UnpicklingError(f"bad storage id {saved_id!r:.200}")
+            raise pickle.UnpicklingError(f"bad storage id {short_repr(saved_id, 200)}")
         stype.check()
         location = location.decode("ascii") if isinstance(location, bytes) else location
         if not isinstance(location, str):
             raise pickle.UnpicklingError("storage location must be a string")
+        # torch writes str keys; anything else would be hashed here (a tuple nested 10**5 deep
+        # overflows the C stack in hash())
+        if type(key) is not str:
+            raise pickle.UnpicklingError(f"storage key must be a str, got {type(key).__name__}")
         nbytes = numel * stype.dtype.itemsize
         if key not in storages:
-            if nbytes > length:
-                raise RuntimeError(f"storage {key!r:.40} declares {nbytes} bytes, more than the "
-                                   f"whole file ({length} bytes)")  # fmt: skip
+            declared[0] += nbytes
+            if declared[0] > length:
+                raise RuntimeError(f"storage {short_repr(key, 40)} declares {nbytes} bytes: the "
+                                   f"storages declare more than the whole file ({length} "
+                                   "bytes)")  # fmt: skip
             s = LoadedStorage(np.empty(nbytes, np.uint8), stype.dtype, CPU)
             moved = restore(s, location)
             if moved.device.type != "cpu":
@@ -74,13 +81,16 @@ def load(f, length: int, restore, unpickle, *, weights_only: bool):
             storages[key] = moved
         root = storages[key]
         if root.dtype is not stype.dtype:
-            raise RuntimeError(f"storage {key!r:.40} is read as both {root.dtype} and "
+            raise RuntimeError(f"storage {short_repr(key, 40)} is read as both {root.dtype} and "
                                f"{stype.dtype}")  # fmt: skip
         if view is None:
             return root
         if not isinstance(view, tuple) or len(view) != 3:
             raise pickle.UnpicklingError("bad storage view metadata")
         vkey, offset, vsize = view
+        if type(vkey) is not str:
+            raise pickle.UnpicklingError(f"storage view key must be a str, got "
+                                         f"{type(vkey).__name__}")  # fmt: skip
         if vkey not in views:
             item = root.dtype.itemsize
             if (
@@ -90,7 +100,7 @@ def load(f, length: int, restore, unpickle, *, weights_only: bool):
                 or vsize < 0
                 or ((offset + vsize) * item > root.nbytes())
             ):
-                raise RuntimeError(f"storage view {view!r:.100} is outside its storage")
+                raise RuntimeError(f"storage view {short_repr(view, 100)} is outside its storage")
             views[vkey] = LoadedStorage(root.array[offset * item : (offset + vsize) * item],
                                         root.dtype, root.device)  # fmt: skip
         return views[vkey]
@@ -101,23 +111,25 @@ def load(f, length: int, restore, unpickle, *, weights_only: bool):
         raise pickle.UnpicklingError("legacy checkpoint: the storage key list is missing")
     order = "<" if little else ">"
     for key in keys:
-        if key not in storages:
-            raise RuntimeError(f"storage key {key!r:.40} not found in the checkpoint's object")
+        if type(key) is not str or key not in storages:
+            raise RuntimeError(
+                f"storage key {short_repr(key, 40)} not found in the checkpoint's object"
+            )
         s = storages[key]
         head = f.read(8)
         if len(head) != 8:
             raise RuntimeError("legacy checkpoint is truncated (storage size)")
         (count,) = struct.unpack(order + "q", head)
         if count * s.dtype.itemsize != s.nbytes():
-            raise RuntimeError(f"storage {key!r:.40} holds {count} elements in the file but its "
-                               f"id declares {s.size()}")  # fmt: skip
+            raise RuntimeError(f"storage {short_repr(key, 40)} holds {count} elements in the "
+                               f"file but its id declares {s.size()}")  # fmt: skip
         got = f.readinto(s.array) if hasattr(f, "readinto") else None
         if got is None:
             b = f.read(s.nbytes())
             got = len(b)
             s.array[:got] = np.frombuffer(b, np.uint8)
         if got != s.nbytes():
-            raise RuntimeError(f"legacy checkpoint is truncated (storage {key!r:.40})")
+            raise RuntimeError(f"legacy checkpoint is truncated (storage {short_repr(key, 40)})")
         if little != (sys.byteorder == "little"):
             byteswap(s.array, s.dtype)
     return result

@@ -71,10 +71,11 @@ class LoadedStorage:
     ``storage.cuda(i)``/``storage.cpu()``/``storage.to(device)`` or the storage itself.
     """
 
-    __slots__ = ("array", "dtype", "device", "_bases")
+    __slots__ = ("array", "dtype", "device", "_bases", "derived")
 
     def __init__(self, array, dtype, device):
         self.array, self.dtype, self.device = array, dtype, device
+        self.derived: dict = {}  # (dtype, conj, neg) -> its conjugated/negated copy
 
     def nbytes(self) -> int:
         return int(self.array.nbytes)
@@ -159,12 +160,27 @@ def restorer(map_location):
                     f"{type(map_location).__name__}")  # fmt: skip
 
 
+def short_repr(obj, limit: int = 200) -> str:
+    """``repr(obj)`` cut to ``limit`` characters in bounded time: a checkpoint can share one
+    tuple many times over (``t = (t, t)`` forty levels deep), whose full repr is exponential."""
+    import reprlib
+
+    r = reprlib.Repr()
+    r.maxlevel, r.maxstring, r.maxother, r.maxlong = 3, limit, limit, limit
+    r.maxtuple = r.maxlist = r.maxdict = r.maxset = r.maxfrozenset = 8
+    try:
+        text = r.repr(obj)
+    except Exception:  # a broken __repr__ must not hide the real error
+        text = f"<{type(obj).__name__}>"
+    return text[:limit]
+
+
 # -- tensors from storages -------------------------------------------------------------------
 def _ints(v, what: str) -> tuple:
     if not isinstance(v, (tuple, list)) or not all(
         type(i) is int or isinstance(i, np.integer) for i in v
     ):
-        raise RuntimeError(f"{what} must be a tuple of ints, got {v!r:.200}")
+        raise RuntimeError(f"{what} must be a tuple of ints, got {short_repr(v, 200)}")
     return tuple(int(i) for i in v)
 
 
@@ -181,7 +197,7 @@ def tensor_from_storage(storage, offset, size, stride, dtype, requires_grad=Fals
         raise RuntimeError(f"expected a dtype, got {type(dtype).__name__}")
     size, stride = _ints(size, "size"), _ints(stride, "stride")
     if type(offset) is not int or offset < 0:
-        raise RuntimeError(f"Tensor: invalid storage offset {offset!r:.100}")
+        raise RuntimeError(f"Tensor: invalid storage offset {short_repr(offset, 100)}")
     if len(size) != len(stride):
         raise RuntimeError(f"mismatch in length of strides and shape: size {list(size)}, "
                            f"stride {list(stride)}")  # fmt: skip
@@ -232,21 +248,34 @@ def _check_hooks(backward_hooks):
         raise RuntimeError("backward_hooks must be a dict (torch saves an empty OrderedDict)")
 
 
-def _apply_metadata(t, metadata):
-    """torch records lazy conjugation / negation bits; ember materializes them (a copy)."""
+def _apply_metadata(storage, dtype, metadata):
+    """torch records lazy conjugation / negation bits; ember materializes them into a copy of
+    the storage (made once per storage and bits), never of the view: a view may repeat one
+    element 2**34 times with zero strides, and negating it would allocate all of them."""
     if not metadata:
-        return t
+        return storage
     if not isinstance(metadata, dict) or set(metadata) - {"conj", "neg"}:
-        raise RuntimeError(f"unknown tensor metadata {metadata!r:.200}")
-    from .._tensor import Tensor
-
-    arr = t._data
-    if metadata.get("conj") and arr.dtype.kind == "c":
+        raise RuntimeError(f"unknown tensor metadata {short_repr(metadata)}")
+    if not isinstance(storage, LoadedStorage) or not isinstance(dtype, D.dtype):
+        return storage  # tensor_from_storage names the problem
+    conj = bool(metadata.get("conj")) and dtype.is_complex
+    neg = bool(metadata.get("neg"))
+    if not (conj or neg):
+        return storage
+    cached = storage.derived.get((dtype, conj, neg))
+    if cached is not None:
+        return cached
+    npdt = D.to_numpy_dtype(dtype)
+    if storage.nbytes() % npdt.itemsize:
+        raise RuntimeError(f"storage of {storage.nbytes()} bytes does not hold whole {dtype} "
+                           "elements")  # fmt: skip
+    arr = storage.array.view(npdt)
+    if conj:
         arr = arr.conj()
-    if metadata.get("neg"):
+    if neg:
         arr = -arr
-    out = Tensor._wrap(arr)
-    out._device = t._device
+    out = LoadedStorage(arr.reshape(-1).view(np.uint8), storage.dtype, storage.device)
+    storage.derived[(dtype, conj, neg)] = out
     return out
 
 
@@ -261,8 +290,8 @@ def rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad, back
     """``torch._utils._rebuild_tensor_v2``: a tensor over a typed storage."""
     _check_hooks(backward_hooks)
     dtype = getattr(storage, "dtype", None)
+    storage = _apply_metadata(storage, dtype, metadata)
     t = tensor_from_storage(storage, storage_offset, size, stride, dtype)
-    t = _apply_metadata(t, metadata)
     if requires_grad:
         t.requires_grad_(bool(requires_grad))
     return t
@@ -276,8 +305,8 @@ def rebuild_tensor_v3(storage, storage_offset, size, stride, requires_grad, back
         if storage.nbytes() % dtype.itemsize:
             raise RuntimeError(f"storage of {storage.nbytes()} bytes does not hold whole "
                                f"{dtype} elements")  # fmt: skip
+    storage = _apply_metadata(storage, dtype, metadata)
     t = tensor_from_storage(storage, storage_offset, size, stride, dtype)
-    t = _apply_metadata(t, metadata)
     if requires_grad:
         t.requires_grad_(bool(requires_grad))
     return t
@@ -290,7 +319,7 @@ def _set_state(obj, state):
         return obj
     if isinstance(state, tuple):
         if len(state) != 2:
-            raise RuntimeError(f"Invalid serialized state: {state!r:.200}")
+            raise RuntimeError(f"Invalid serialized state: {short_repr(state, 200)}")
         parts = state
     else:
         parts = (state, None)
@@ -298,15 +327,33 @@ def _set_state(obj, state):
         if not part:
             continue
         if not isinstance(part, dict):
-            raise RuntimeError(f"Invalid serialized state: {part!r:.200}")
+            raise RuntimeError(f"Invalid serialized state: {short_repr(part, 200)}")
         for k, v in part.items():
             if type(k) is not str or k.startswith("_"):
                 raise pickle.UnpicklingError(
-                    f"refusing to set attribute {k!r:.100} from a checkpoint: ember keeps its "
-                    "tensor internals in attributes starting with '_'"
+                    f"refusing to set attribute {short_repr(k, 100)} from a checkpoint: ember "
+                    "keeps its tensor internals in attributes starting with '_'"
+                )
+            if _is_behaviour(type(obj), k):
+                raise pickle.UnpicklingError(
+                    f"refusing to set attribute {short_repr(k, 100)} from a checkpoint: it would "
+                    f"replace the method or property {type(obj).__name__}.{k:.100}"
                 )
             setattr(obj, k, v)
     return obj
+
+
+def _is_behaviour(cls, name: str) -> bool:
+    """Whether ``cls.name`` is a method, property or other descriptor (``numpy``, ``data``,
+    ``requires_grad``): torch saves only a tensor's own ``__dict__``, never these, and setting
+    one would change what the tensor does. Plain class-level defaults may be overridden."""
+    for klass in cls.__mro__:  # as inspect.getattr_static, without its cost per name
+        if name in vars(klass):
+            attr = vars(klass)[name]
+            break
+    else:
+        return False
+    return callable(attr) or hasattr(type(attr), "__get__")
 
 
 def rebuild_parameter(data, requires_grad, backward_hooks):
@@ -335,13 +382,13 @@ def rebuild_from_type_v2(func, new_type, args, state):
     from .._tensor import Tensor
 
     if func not in _REBUILD_FUNCS:
-        raise pickle.UnpicklingError(f"_rebuild_from_type_v2 cannot call {func!r:.100}")
+        raise pickle.UnpicklingError(f"_rebuild_from_type_v2 cannot call {short_repr(func, 100)}")
     if not isinstance(args, tuple):
         raise RuntimeError("_rebuild_from_type_v2 expects a tuple of arguments")
     ret = func(*args)
     if not (isinstance(new_type, type) and issubclass(new_type, Tensor)):
-        raise pickle.UnpicklingError(f"_rebuild_from_type_v2: {new_type!r:.100} is not a tensor "
-                                     "type")  # fmt: skip
+        raise pickle.UnpicklingError(f"_rebuild_from_type_v2: {short_repr(new_type, 100)} is "
+                                     "not a tensor type")  # fmt: skip
     if type(ret) is not new_type:
         sub = new_type._wrap(ret._data)
         sub._device, sub._requires_grad = ret._device, ret._requires_grad
@@ -366,7 +413,8 @@ def safe_encode(obj, encoding="utf-8", errors="strict"):
         "ascii",
     ):
         raise pickle.UnpicklingError(f"_codecs.encode only decodes text with latin1/utf-8/ascii, "
-                                     f"got {type(obj).__name__} with {encoding!r:.40}")  # fmt: skip
+                                     f"got {type(obj).__name__} with "
+                                     f"{short_repr(encoding, 40)}")  # fmt: skip
     return _codecs_encode(obj, encoding, errors)
 
 
@@ -396,7 +444,7 @@ def get_layout(name):
     short = name[6:] if isinstance(name, str) and name.startswith("torch.") else None
     obj = getattr(_layout, short, None) if short in _layout.__all__ else None
     if not isinstance(obj, _layout.layout):
-        raise pickle.UnpicklingError(f"unknown layout {name!r:.100}")
+        raise pickle.UnpicklingError(f"unknown layout {short_repr(name, 100)}")
     return obj
 
 
@@ -411,6 +459,8 @@ def _size(*args):
 def _device(*args):
     from .._device import device
 
+    if any(type(a) is int and not -(2**63) <= a < 2**63 for a in args):
+        raise RuntimeError("Overflow when unpacking long long")  # torch's message
     return device(*args)
 
 

@@ -20,6 +20,41 @@ _BLOCKED_MODULES = ("sys", "os", "posix", "nt")
 
 _user_globals: set = set()
 
+# dict keys and set items are hashed, and hash() of a tuple recurses in C with no depth check
+# (a tuple nested 10**5 deep segfaults) and no memo (``t = (t, t)`` shared 40 levels deep
+# takes 2**40 steps): keys from a checkpoint are bounded in depth and in items visited
+_KEY_MAX_DEPTH = 32
+_KEY_MAX_ITEMS = 10_000
+# REDUCE and BUILD copy or walk their arguments (set(L), _codecs.encode(s), BUILD with a
+# dict), and the memo lets a pickle pass one big object to them again and again for a few
+# bytes each: the items they handle, all calls together, may not exceed the pickle
+# bytes read so far plus this slack (a legitimate pickle spells out what it copies)
+_COPY_SLACK = 1 << 18
+_SIZED = (str, bytes, bytearray, list, tuple, dict, collections.OrderedDict, collections.Counter,
+          set)  # fmt: skip
+
+
+def short_repr(obj, limit: int = 200) -> str:
+    from ._rebuild import short_repr as bounded
+
+    return bounded(obj, limit)
+
+
+def _check_key(key) -> None:
+    """Refuse a dict key / set item whose hash would crash or run unbounded (see above)."""
+    todo, visited = [(key, 0)], 0
+    while todo:
+        k, depth = todo.pop()
+        if type(k) is tuple or type(k) is list:  # lists: items of OrderedDict([[k, v]])
+            if depth >= _KEY_MAX_DEPTH:
+                raise UnpicklingError(f"dict key or set item nested more than {_KEY_MAX_DEPTH} "
+                                      "levels deep")  # fmt: skip
+            visited += len(k)
+            if visited > _KEY_MAX_ITEMS:
+                raise UnpicklingError(f"dict key or set item holds more than {_KEY_MAX_ITEMS} "
+                                      "items (counting shared ones each time)")  # fmt: skip
+            todo.extend((x, depth + 1) for x in k)
+
 
 def add_safe_globals(safe_globals: list) -> None:
     """Mark globals (functions, classes, or ``(obj, "dotted.name")`` pairs) as safe for
@@ -129,6 +164,7 @@ class Unpickler:
         self.encoding = encoding
         self.memo: dict = {}
         self.proto = -1
+        self.copied = 0
 
     def _read(self, n: int) -> bytes:
         b = self.file.read(n)
@@ -150,6 +186,19 @@ class Unpickler:
         except (IndexError, KeyError, struct.error, TypeError, ValueError, AttributeError,
                 UnicodeDecodeError, OverflowError, EOFError, RecursionError) as e:  # fmt: skip
             raise UnpicklingError(f"malformed pickle ({type(e).__name__}: {e!s:.300})") from None
+
+    def _charge(self, objs) -> None:
+        """Count the items ``objs`` hold against the copy budget (see ``_COPY_SLACK``)."""
+        self.copied += sum(len(o) for o in objs if type(o) in _SIZED)
+        try:
+            pos = self.file.tell()
+        except (AttributeError, OSError):
+            return
+        if self.copied > pos + _COPY_SLACK:
+            raise UnpicklingError(
+                f"the pickle makes REDUCE/BUILD copy {self.copied} items after {pos} bytes: it "
+                "passes memoized objects to them over and over (memory/time exhaustion)"
+            )
 
     def _pop_mark(self):
         items = self.stack
@@ -198,6 +247,7 @@ class Unpickler:
             elif op == _OP["SETITEM"]:
                 v, k = stack.pop(), stack.pop()
                 self._check_dict("SETITEM")
+                _check_key(k)
                 stack[-1][k] = v
             elif op == _OP["SETITEMS"]:
                 items = self._pop_mark()
@@ -206,6 +256,7 @@ class Unpickler:
                     raise UnpicklingError("SETITEMS needs key/value pairs")
                 target = self.stack[-1]
                 for i in range(0, len(items), 2):
+                    _check_key(items[i])
                     target[items[i]] = items[i + 1]
             elif op == _OP["MARK"]:
                 self.metastack.append(stack)
@@ -296,7 +347,7 @@ class Unpickler:
         tag = pid[0].decode("ascii") if isinstance(pid[0], bytes) else pid[0]
         if tag != "storage":
             raise UnpicklingError(
-                f"Only persistent_load of storage is allowed, but got {tag!r:.60}"
+                f"Only persistent_load of storage is allowed, but got {short_repr(tag, 60)}"
             )
         return self.persistent_load(pid)
 
@@ -312,7 +363,7 @@ class Unpickler:
         if isinstance(cls, type) and (cls in users.values() or cls in _DICT_TYPES[1:]):
             return cls.__new__(cls, *args)
         raise UnpicklingError("Can only create new object for nn.Parameter or classes allowlisted "
-                              f"via `add_safe_globals` but got {cls!r:.100}")  # fmt: skip
+                              f"via `add_safe_globals` but got {short_repr(cls, 100)}")  # fmt: skip
 
     def _reduce(self, func, args, allowed):
         from ..nn.parameter import Parameter
@@ -323,18 +374,35 @@ class Unpickler:
             _check_param_args(args)
             return Parameter(*args)
         if not any(func is f for f in allowed) and not _is_user_callable(func):
-            raise UnpicklingError(f"Trying to call reduce for unrecognized function {func!r:.100}")
+            raise UnpicklingError(f"Trying to call reduce for unrecognized function "
+                                  f"{short_repr(func, 100)}")  # fmt: skip
+        self._charge(args)
+        if args and (func in _DICT_TYPES or func is _set_global()):
+            # they iterate their argument: a tensor would yield 2**34 scalars for 16 bytes
+            if type(args[0]) not in _SIZED:
+                raise UnpicklingError(f"{func.__name__}() from a checkpoint takes a list, tuple, "
+                                      f"dict or str, not {type(args[0]).__name__}")  # fmt: skip
+            if type(args[0]) is tuple or type(args[0]) is list:
+                for item in args[0]:  # OrderedDict/Counter/set hash these (or their keys)
+                    _check_key(item)
         return func(*args)
 
     def _build(self, inst, state):
         from .._tensor import Tensor
         from ._rebuild import _set_state
 
+        self._charge(state if type(state) is tuple else (state,))
         if type(inst) is collections.OrderedDict:
+            from ._rebuild import _is_behaviour
+
+            # attribute names only, never one that shadows a method (``items``, ``keys``):
+            # load_state_dict would call what the file put there
             if not isinstance(state, dict) or any(
-                type(k) is not str or k.startswith("__") for k in state
+                type(k) is not str or k.startswith("__") or _is_behaviour(type(inst), k)
+                for k in state
             ):
-                raise UnpicklingError("BUILD of an OrderedDict takes a dict of attribute names")
+                raise UnpicklingError("BUILD of an OrderedDict takes a dict of attribute names "
+                                      "that are not OrderedDict methods")  # fmt: skip
             inst.__dict__.update(state)
         elif isinstance(inst, Tensor) and not _is_user_type(type(inst)):
             _set_state(inst, state)
@@ -384,6 +452,12 @@ def _callables() -> list:
             continue
         out.append(v)
     return out
+
+
+def _set_global():
+    from ._rebuild import torch_globals
+
+    return torch_globals()["builtins.set"]
 
 
 def _is_user_callable(func) -> bool:
