@@ -113,6 +113,8 @@ def _nll_samples(rng):
         ((x, np.array([1, 0, 1])), {"ignore_index": 1, "reduction": "sum"}),
         ((x4, t4), {}),
         ((x4, t4), {"reduction": "none"}),
+        ((x[0], np.array(2)), {}),
+        ((x[0], np.array(1)), {"reduction": "none"}),
     ]
 
 
@@ -123,12 +125,16 @@ def _nll_name(args, params):
 @op(name="_nll_loss", method=False, grad_name=_nll_name, samples=_nll_samples)
 def _nll_loss(xp, x, target, weight=None, *, reduction="mean", ignore_index=-100):
     """The negative log likelihood of ``target`` classes under log-probabilities ``x``
-    (N, C, ...) in one pass (torch's nll_loss / nll_loss2d); targets are checked by the caller."""
+    (C) or (N, C, ...) in one pass (torch's nll_loss / nll_loss2d); targets are checked by the
+    caller."""
+    single = x.ndim == 1  # one sample: target () or (1,), output ()
+    if single:
+        x, target = x[None], target.reshape(1)
     safe, w = _nll_weights(xp, target, weight, ignore_index, x.dtype)
     loss = xp.take_along_axis(x, safe[:, None], axis=1)[:, 0] * w
     loss = xp.negative(loss, out=loss)
     if reduction == "none":
-        return loss
+        return loss.reshape(()) if single else loss
     total = loss.sum(dtype=x.dtype)
     if reduction == "sum":
         return xp.asarray(total, x.dtype)
@@ -146,11 +152,13 @@ _nll_loss.check = lambda lib, x, t, **kw: lib.nn.functional.nll_loss(
 def _nll_loss_backward(xp, grad, target, weight=None, *, shape, reduction, ignore_index):
     """The gradient of ``_nll_loss`` for its log-probabilities: ``-w * grad`` at each
     position's class, zero elsewhere (one write per position: no collisions)."""
+    if len(shape) == 1:  # one sample (see _nll_loss)
+        target, grad = target.reshape(1), grad.reshape(1)
     safe, w = _nll_weights(xp, target, weight, ignore_index, grad.dtype)
     g = grad / w.sum(dtype=grad.dtype) if reduction == "mean" else grad
-    out = xp.zeros(shape, grad.dtype)
+    out = xp.zeros((len(safe), *shape[-1:]) if len(shape) == 1 else shape, grad.dtype)
     xp.put_along_axis(out, safe[:, None], (-(g * w))[:, None], axis=1)
-    return out
+    return out.reshape(shape)
 
 
 _nll_loss_backward.no_samples = "the backward of _nll_loss: its sweep runs it to second order"

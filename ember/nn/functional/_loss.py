@@ -113,24 +113,21 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     """
     reduction = _legacy(size_average, reduce, reduction)
     _check_nll(input, target, weight)
-    squeeze = input.ndim == 1
-    if squeeze:
-        input, target = input.unsqueeze(0), target.reshape(1)
-    c = input.shape[1]
+    c = input.shape[1] if input.ndim > 1 else input.shape[0]
     keep = target != ignore_index
     safe = ember.where(keep, target, ember.zeros_like(target))
     bad = (safe < 0) | (safe >= c)
     if bool(bad.any()):
         raise IndexError(f"Target {int(safe[bad][0])} is out of bounds.")
-    if input.ndim in (2, 4):  # torch's nll_loss and nll_loss2d: one op, one fused backward
-        loss = _nll_loss(input, target, weight, reduction=reduction, ignore_index=ignore_index)
-        return loss.squeeze(0) if squeeze and reduction == "none" else loss
-    picked = -input.gather(1, safe.unsqueeze(1)).squeeze(1)
-    w = keep.to(input.dtype) if weight is None else weight[safe] * keep
-    loss = picked * w
-    if reduction == "mean":
-        return loss.sum() / w.sum()
-    return _reduce(loss, reduction)
+    shape = tuple(target.shape)
+    if input.ndim == 3 or input.ndim > 4:  # as torch: through nll_loss2d, viewed back
+        input = input.reshape(input.shape[0], c, 1, -1)
+        target = target.reshape(target.shape[0], 1, -1)
+    # one op with a fused backward (torch's nll_loss / nll_loss2d)
+    loss = _nll_loss(input, target, weight, reduction=reduction, ignore_index=ignore_index)
+    if reduction != "none":
+        return loss
+    return loss.view(shape) if input.ndim > 2 and loss.shape != shape else loss
 
 
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
