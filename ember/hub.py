@@ -130,11 +130,11 @@ def download_url_to_file(url: str, dst: str, hash_prefix: str | None = None,
     """
     import hashlib
 
-    from .utils.safetensors import _atomic_file
+    from ._atomic import atomic_write
 
     dst = os.path.expanduser(os.fspath(dst))
     sha256 = hashlib.sha256() if hash_prefix is not None else None
-    with _urlopen(url) as u, _atomic_file(dst) as f:
+    with _urlopen(url) as u, atomic_write(dst) as f:
         length = u.headers.get("Content-Length")
         bar = _Progress(int(length) if length else None, progress)
         try:

@@ -18,6 +18,7 @@ import warnings
 from enum import Enum
 
 # the safe-globals API is small; the format code loads on the first save/load
+from ._atomic import atomic_write
 from ._serialization._unpickler import (
     add_safe_globals,
     clear_safe_globals,
@@ -138,7 +139,10 @@ def save(obj, f, pickle_module=pickle, pickle_protocol: int = DEFAULT_PROTOCOL,
     if isinstance(f, (str, os.PathLike)):
         path = os.fspath(f)
         name = _zipformat.archive_name(path) if _use_new_zipfile_serialization else None
-        with _atomic_open(path) as out:
+        folder = os.path.dirname(os.path.abspath(path))
+        if not os.path.isdir(folder):
+            raise RuntimeError(f"Parent directory {folder} does not exist.")
+        with atomic_write(path) as out:
             _save_to(obj, out, name, pickle_protocol, _use_new_zipfile_serialization,
                      _disable_byteorder_record)  # fmt: skip
         return
@@ -169,71 +173,6 @@ def _save_to(obj, out, name, protocol, zip_format, no_byteorder) -> None:
     for ref in refs:
         w.write_record(f"data/{ref.key}", ref.raw)
     w.finish()
-
-
-class _atomic_open:
-    """A temporary file beside ``path``, renamed over it only once fully written and synced."""
-
-    def __init__(self, path: str):
-        # through a symlink, replace the file it points to (as writing to it would), not the link
-        self.path = os.path.realpath(path) if os.path.islink(path) else path
-
-    def __enter__(self):
-        import tempfile
-
-        folder = os.path.dirname(os.path.abspath(self.path))
-        if not os.path.isdir(folder):
-            raise RuntimeError(f"Parent directory {folder} does not exist.")
-        fd, self.tmp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(self.path)}.",
-                                        suffix=".tmp")  # fmt: skip
-        self.file = os.fdopen(fd, "wb")
-        return self.file
-
-    def __exit__(self, exc_type, exc, tb):
-        try:
-            if exc_type is None:
-                self.file.flush()
-                os.fsync(self.file.fileno())
-            self.file.close()
-            if exc_type is None:
-                os.chmod(self.tmp, _file_mode(self.path))
-                os.replace(self.tmp, self.path)
-                _sync_folder(os.path.dirname(os.path.abspath(self.path)))
-        finally:
-            if os.path.exists(self.tmp):
-                os.unlink(self.tmp)
-        return False
-
-
-def _file_mode(path: str) -> int:
-    """The mode a plain ``open(path, 'wb')`` would give (or the replaced file's mode)."""
-    try:
-        return os.stat(path).st_mode & 0o7777
-    except OSError:
-        pass
-    try:  # Linux says the umask without changing it (os.umask would, for every thread)
-        with open("/proc/self/status") as status:
-            for line in status:
-                if line.startswith("Umask:"):
-                    return 0o666 & ~int(line.split()[1], 8)
-    except (OSError, ValueError):
-        pass
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return 0o666 & ~mask
-
-
-def _sync_folder(folder: str) -> None:
-    try:  # makes the rename durable; not every platform lets a folder be opened
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 # -- load ------------------------------------------------------------------------------------

@@ -23,13 +23,13 @@ import json
 import math
 import mmap
 import os
-import secrets
 import struct
 import sys
 
 import numpy as np
 
 from .. import _dtype as D
+from .._atomic import atomic_write
 from .._device import canonical, to_numpy
 from .._tensor import Tensor
 
@@ -465,43 +465,13 @@ def save(tensors: dict, metadata: dict | None = None) -> bytes:
     return b"".join([head, *(a.tobytes() for a in arrays)])
 
 
-@contextlib.contextmanager
-def _atomic_file(filename):
-    """A binary file object whose contents replace ``filename`` only once it is complete.
-
-    The temporary file lives beside the target (so ``os.replace`` is an atomic rename on one
-    file system), is created with the default permissions (the umask applies), is fsynced
-    before the rename, and is removed if anything fails.
-    """
-    path = os.path.abspath(os.fspath(filename))
-    folder, base = os.path.split(path)
-    tmp = os.path.join(folder, f".{base}.{secrets.token_hex(6)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    with contextlib.suppress(OSError, AttributeError):  # make the rename itself durable
-        dfd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(dfd)
-        finally:
-            os.close(dfd)
-
-
 def save_file(tensors: dict, filename, metadata: dict | None = None) -> None:
     """Write a dict of contiguous tensors to ``filename`` in safetensors format, atomically.
 
     >>> save_file({"a": ember.zeros(2)}, "a.safetensors", metadata={"format": "pt"})
     """
     head, arrays = _serialize(tensors, metadata)
-    with _atomic_file(filename) as fh:
+    with atomic_write(filename) as fh:
         fh.write(head)
         for a in arrays:
             fh.write(np.ascontiguousarray(a).reshape(-1).view(np.uint8).data)

@@ -9,11 +9,12 @@ import os
 import pickle
 import shutil
 import tarfile
-import tempfile
 import urllib.error
 import urllib.request
 
 import numpy as np
+
+from ..._atomic import atomic_write
 
 USER_AGENT = "ember/vision"
 
@@ -38,14 +39,6 @@ def check_integrity(fpath, md5: str | None = None) -> bool:
     return md5 is None or calculate_md5(fpath) == md5
 
 
-def _atomic_target(path):
-    """A temporary file beside ``path`` (same filesystem, so ``os.replace`` is atomic)."""
-    d = os.path.dirname(os.path.abspath(path))
-    os.makedirs(d, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=d, prefix="." + os.path.basename(path) + ".", suffix=".part")
-    return os.fdopen(fd, "wb"), tmp
-
-
 def download_url(
     url: str, root, filename: str | None = None, md5: str | None = None, timeout: float = 60.0
 ) -> str:
@@ -60,43 +53,33 @@ def download_url(
     fpath = os.path.join(root, filename or os.path.basename(url))
     if check_integrity(fpath, md5):
         return fpath
-    fh, tmp = _atomic_target(fpath)
+    os.makedirs(root, exist_ok=True)
     digest = hashlib.md5(usedforsecurity=False)
-    try:
-        with fh:
-            request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
-            try:
-                with urllib.request.urlopen(request, timeout=timeout) as response:
-                    while chunk := response.read(1 << 16):
-                        fh.write(chunk)
-                        digest.update(chunk)
-            except (urllib.error.URLError, OSError) as e:
-                raise RuntimeError(
-                    f"could not download {url}: {e} (is the network reachable? you can also "
-                    f"place the file at {fpath} yourself)"
-                ) from e
+    with atomic_write(fpath) as fh:  # renamed into place only if the block completes
+        request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                while chunk := response.read(1 << 16):
+                    fh.write(chunk)
+                    digest.update(chunk)
+        except (urllib.error.URLError, OSError) as e:
+            raise RuntimeError(
+                f"could not download {url}: {e} (is the network reachable? you can also "
+                f"place the file at {fpath} yourself)"
+            ) from e
         if md5 is not None and digest.hexdigest() != md5:
             raise RuntimeError(
                 f"downloaded {url} has md5 {digest.hexdigest()}, expected {md5}: "
                 "file not found or corrupted"
             )
-        os.replace(tmp, fpath)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
     return fpath
 
 
 def extract_gzip(src, dst) -> None:
     """Decompress ``src`` (.gz) to ``dst`` atomically."""
-    fh, tmp = _atomic_target(dst)
-    try:
-        with fh, gzip.open(src, "rb") as zf:
-            shutil.copyfileobj(zf, fh)
-        os.replace(tmp, dst)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    os.makedirs(os.path.dirname(os.path.abspath(dst)), exist_ok=True)
+    with atomic_write(dst) as fh, gzip.open(src, "rb") as zf:
+        shutil.copyfileobj(zf, fh)
 
 
 def extract_tar(src, dst_dir) -> None:
