@@ -464,3 +464,17 @@ def test_top_level_names():
     check(lambda lib, x, y: lib.cosine_similarity(x, y) + lib.pairwise_distance(x, y), x34(), y,
           **kw)  # fmt: skip
     check(lambda lib, x: lib.pdist(x, 1.0), x34(), **kw)
+
+
+@pytest.mark.parametrize("padding_idx", [None, 3])
+def test_embedding_scale_grad_by_freq_matches_torch(padding_idx):
+    idx = [[0, 0, 1, 3], [2, 0, 1, 1]]
+    grads = []
+    for lib in (torch, ember):
+        lib.manual_seed(0)
+        w = lib.tensor(np.arange(8.0).reshape(4, 2), requires_grad=True)
+        out = lib.nn.functional.embedding(lib.tensor(idx), w, padding_idx=padding_idx,
+                                          scale_grad_by_freq=True)  # fmt: skip
+        (out * lib.tensor(np.arange(16.0).reshape(2, 4, 2))).sum().backward()
+        grads.append((out.tolist(), w.grad.tolist()))
+    assert grads[0] == grads[1]

@@ -18,6 +18,7 @@ import numpy as np
 
 import ember
 
+from ._sparse import _scale_grad_by_freq
 from ._sparse import embedding_bag as _embedding_bag
 
 __all__ = ["lstm", "gru", "rnn_tanh", "rnn_relu", "embedding_bag"]
@@ -234,11 +235,7 @@ def embedding_bag(
         weight, indices, offsets, mode, per_sample_weights, include_last_offset, padding_idx
     )
     if scale_grad_by_freq:
-        # value stays ``weight`` exactly; the gradient of row r is divided by how often r occurs
-        counts = np.bincount(indices.numpy().reshape(-1), minlength=weight.shape[0])
-        scale = ember.tensor(1.0 / np.maximum(counts, 1), dtype=weight.dtype).unsqueeze(-1)
-        scaled = weight * scale
-        weight = weight.detach() + (scaled - scaled.detach())
+        weight = _scale_grad_by_freq(weight, indices)
     output = _embedding_bag(
         indices, weight, offsets, mode=("sum", "mean", "max")[mode],
         per_sample_weights=per_sample_weights, include_last_offset=include_last_offset,

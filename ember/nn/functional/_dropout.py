@@ -10,12 +10,11 @@ import warnings
 
 import ember
 
+from ._activation import _SELU_ALPHA, _SELU_SCALE
+
 __all__ = [
     "dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout",
 ]  # fmt: skip
-
-_SELU_ALPHA = 1.6732632423543772848170429916717
-_SELU_SCALE = 1.0507009873554804934193349852946
 
 
 def _check_p(p):

@@ -34,6 +34,7 @@ import numpy as np
 from ... import _dtype as D
 from ..._device import device_of, get_xp
 from ..._tensor import Tensor
+from ...ops._util import wrap_dim
 from ...ops.registry import _tname, composite, op
 
 __all__ = ["affine_grid", "grid_sample", "GRID_SAMPLE_INTERPOLATION_MODES",
@@ -471,13 +472,7 @@ def _affine_parse(theta, size, align_corners):
         raise RuntimeError("AffineGridGenerator needs 4d (spatial) or 5d (volumetric) inputs.")
     if theta.dtype == D.bool_:
         raise NotImplementedError("\"linspace_cpu\" not implemented for 'Bool'")
-    if theta.ndim < 3:
-        nd_ = max(theta.ndim, 1)
-        bad = 1 if theta.ndim < 2 else 2
-        raise IndexError(
-            f"Dimension out of range (expected to be in range of [{-nd_}, {nd_ - 1}], but got "
-            f"{bad})"
-        )
+    wrap_dim(1, theta.ndim), wrap_dim(2, theta.ndim)  # torch's transpose(1, 2) errors
     if theta.ndim != 3:
         raise RuntimeError("batch2 must be a 3D tensor")
     nd = len(size) - 2
@@ -620,7 +615,7 @@ conv_tbc.defvjp(
         weight.shape[0] - 1 - pad),
     lambda grad, out, input, weight, bias, *, pad: conv_tbc(
         input.transpose(1, 2), grad, grad.new_zeros(grad.shape[2]), pad),
-    lambda grad, out, input, weight, bias, *, pad: grad.sum((0, 1)),
+    lambda grad, out, input, weight, bias, *, pad: grad,  # the engine sums to bias's shape
 )  # fmt: skip
 # torch's conv_tbc raises on an input whose (time, batch) dims cannot be viewed as one (its
 # kernel calls .view); ember takes any layout (tests/test_grid_sample.py checks that), so the

@@ -17,6 +17,17 @@ def _renorm(weight, input, max_norm, norm_type):
         weight[rows] = w * scale
 
 
+def _scale_grad_by_freq(weight, indices):
+    """``weight`` with the same value whose row r passes back its gradient divided by how many
+    times r occurs in ``indices`` (torch's ``scale_grad_by_freq``)."""
+    if not weight.requires_grad:
+        return weight
+    counts = ember.bincount(indices.reshape(-1).long(), minlength=weight.shape[0])
+    scale = (1.0 / counts.clamp(min=1).to(weight.dtype)).unsqueeze(-1)
+    scaled = weight * scale
+    return weight.detach() + (scaled - scaled.detach())
+
+
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
               scale_grad_by_freq=False, sparse=False):  # fmt: skip
     """Rows of ``weight`` at the indices ``input``; the ``padding_idx`` row gets no gradient.
@@ -40,7 +51,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
         raise IndexError("index out of range in self")  # NumPy would wrap negatives
     if max_norm is not None:
         _renorm(weight, input, max_norm, norm_type)
-    out = weight[input]
+    out = (_scale_grad_by_freq(weight, input) if scale_grad_by_freq else weight)[input]
     if padding_idx is not None and weight.requires_grad:
         keep = (input != padding_idx).unsqueeze(-1).to(weight.dtype)
         # the forward value is unchanged; only the gradient of the padding row is cut
@@ -91,7 +102,7 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
         starts = starts[:-1]
     else:
         ends = starts[1:] + [total]
-    rows = embedding(input, weight, padding_idx)
+    rows = embedding(input, weight, padding_idx, scale_grad_by_freq=scale_grad_by_freq)
     if per_sample_weights is not None:
         rows = rows * per_sample_weights.unsqueeze(-1)
     keep = None if padding_idx is None else (input != padding_idx)

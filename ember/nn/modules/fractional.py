@@ -10,13 +10,10 @@ call draws new samples from ember's generator.
 from __future__ import annotations
 
 from .. import functional as F
+from ..functional._fractional import _ntuple
 from .module import Module
 
 __all__ = ["FractionalMaxPool2d", "FractionalMaxPool3d"]
-
-
-def _ntuple(v, n):
-    return tuple(v) if isinstance(v, (tuple, list)) else (v,) * n
 
 
 class _FractionalMaxPoolNd(Module):
