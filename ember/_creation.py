@@ -81,6 +81,24 @@ def _into(out: Tensor, arr) -> Tensor:
     return out
 
 
+def _write_result(result, out, fn: str):
+    """Hand a computed ``result`` (a tensor or a tuple of them) over to ``out=`` as torch's
+    out variants do: the dtypes must match, ``out`` is resized, no autograd through it."""
+    from .ops.registry import _CPU_NAME
+
+    if isinstance(result, tuple):
+        outs = [_write_result(r, o, fn) for r, o in zip(result, out)]
+        return tuple(outs) if type(result) is tuple else type(result)(outs)
+    if out.dtype is not result.dtype:
+        raise RuntimeError(
+            f"Expected out tensor to have dtype {_CPU_NAME.get(result.dtype.name)}, but got "
+            f"{_CPU_NAME.get(out.dtype.name)} instead"
+        )
+    if result.requires_grad and STATE.grad:
+        raise RuntimeError(_OUT_GRAD.format(fn))
+    return _into(out, result._data)
+
+
 def _dtype_arg(dtype, out=None):
     if dtype is None:
         return None if out is None else out.dtype

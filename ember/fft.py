@@ -359,6 +359,12 @@ def hfft2(input, s=None, dim=(-2, -1), norm=None):
 # -- frequencies and shifts -------------------------------------------------------------------
 
 
+def _write_result(t, out, fn):
+    from ._creation import _write_result as write
+
+    return write(t, out, fn)
+
+
 def _freq_tensor(values, n, d, dtype, device, requires_grad, fname):
     from . import _creation
 
@@ -390,7 +396,8 @@ def fftfreq(n, d=1.0, *, out=None, dtype=None, layout=None, device=None, require
     n = _freq_n(n)
     k = np.arange(n)
     k[(n + 1) // 2 :] -= n
-    return _freq_tensor(k, n, d, dtype, device, requires_grad, "fftfreq")
+    t = _freq_tensor(k, n, d, dtype, device, requires_grad, "fftfreq")
+    return t if out is None else _write_result(t, out, "fftfreq")
 
 
 def rfftfreq(n, d=1.0, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
@@ -400,7 +407,8 @@ def rfftfreq(n, d=1.0, *, out=None, dtype=None, layout=None, device=None, requir
     tensor([0.0000, 0.2500, 0.5000])
     """
     n = _freq_n(n)
-    return _freq_tensor(np.arange(n // 2 + 1), n, d, dtype, device, requires_grad, "rfftfreq")
+    t = _freq_tensor(np.arange(n // 2 + 1), n, d, dtype, device, requires_grad, "rfftfreq")
+    return t if out is None else _write_result(t, out, "rfftfreq")
 
 
 def _shift(input, dim, inverse):

@@ -15,6 +15,7 @@ provided: ``inv`` of low-precision dtypes.
 import numpy as _np
 
 from . import return_types as _rt
+from ._creation import _write_result
 from .autograd.grad_mode import STATE as _STATE
 from .ops import decomp as _d
 from .ops import elementwise as _ew
@@ -25,10 +26,44 @@ from .ops.shape import _reshape_alias
 LinAlgError = _d.LinAlgError
 
 
+# torch writes these through copy_ (composites): out= keeps the graph (CopyBackwards); the
+# others are out= kernels, which refuse inputs that require grad
+_COPY_OUT = {"eigvals", "matrix_rank", "cond", "tensorinv", "matrix_norm", "norm", "ldl_factor",
+             "ldl_factor_ex"}  # fmt: skip
+
+
+def _copy_into(result, out):
+    if isinstance(result, tuple):
+        outs = [_copy_into(r, o) for r, o in zip(result, out)]
+        return tuple(outs) if type(result) is tuple else type(result)(outs)
+    if tuple(out.shape) != tuple(result.shape):
+        out.resize_(result.shape)
+    return out.copy_(result)
+
+
+def _writes_out(fn):
+    """``fn(..., out=t)`` computes as without ``out`` and hands the result over to ``t``."""
+    import functools
+
+    copies = fn.__name__ in _COPY_OUT
+
+    @functools.wraps(fn)
+    def with_out(*args, out=None, **kwargs):
+        result = fn(*args, **kwargs)
+        if out is None:
+            return result
+        if copies:
+            return _copy_into(result, out)
+        return _write_result(result, out, f"linalg_{fn.__name__}")
+
+    return with_out
+
+
 def _wants_grad(A):
     return A.requires_grad and _STATE.grad
 
 
+@_writes_out
 def det(A, *, out=None):
     """The determinant of each square matrix.
 
@@ -38,11 +73,13 @@ def det(A, *, out=None):
     return _d._linalg_det(A)
 
 
+@_writes_out
 def slogdet(A, *, out=None):
     """``(sign, logabsdet)`` with ``det = sign * exp(logabsdet)``, stable for tiny/huge dets."""
     return _rt.linalg_slogdet(_d._linalg_slogdet(A))
 
 
+@_writes_out
 def inv(A, *, out=None):
     """The inverse of each square matrix; LinAlgError where one is singular.
 
@@ -54,6 +91,7 @@ def inv(A, *, out=None):
     return X
 
 
+@_writes_out
 def inv_ex(A, *, check_errors=False, out=None):
     """``(inverse, info)``: info > 0 marks a singular matrix (the first zero pivot)."""
     X, info = _d._linalg_inv_ex(A)
@@ -62,6 +100,7 @@ def inv_ex(A, *, check_errors=False, out=None):
     return _rt.linalg_inv_ex((X, info))
 
 
+@_writes_out
 def solve(A, B, *, left=True, out=None):
     """X with ``A X = B`` (``X A = B`` when not left); B a vector or batch of vectors when its
     shape is A's without the last dim.
@@ -74,6 +113,7 @@ def solve(A, B, *, left=True, out=None):
     return X
 
 
+@_writes_out
 def solve_ex(A, B, *, left=True, check_errors=False, out=None):
     """``(result, info)`` of ``solve``; info > 0 marks a singular matrix."""
     X, info = _d._linalg_solve_ex(A, B, left=left)
@@ -82,6 +122,7 @@ def solve_ex(A, B, *, left=True, check_errors=False, out=None):
     return _rt.linalg_solve_ex((X, info))
 
 
+@_writes_out
 def cholesky(A, *, upper=False, out=None):
     """The Cholesky factor L (``A = L L^H``) of each Hermitian positive-definite matrix (U with
     ``A = U^H U`` when upper); LinAlgError otherwise.
@@ -95,6 +136,7 @@ def cholesky(A, *, upper=False, out=None):
     return L
 
 
+@_writes_out
 def cholesky_ex(A, *, upper=False, check_errors=False, out=None):
     """``(L, info)``: info > 0 is the order of the first leading minor that is not positive."""
     L, info = _d._linalg_cholesky_ex(A, upper=upper)
@@ -103,11 +145,13 @@ def cholesky_ex(A, *, upper=False, check_errors=False, out=None):
     return _rt.linalg_cholesky_ex((L, info))
 
 
+@_writes_out
 def qr(A, mode="reduced", *, out=None):
     """``(Q, R)`` with ``A = Q R``; mode 'reduced', 'complete' or 'r' (Q empty)."""
     return _rt.linalg_qr(_d._linalg_qr(A, mode))
 
 
+@_writes_out
 def svd(A, full_matrices=True, *, driver=None, out=None):
     """``(U, S, Vh)`` with ``A = U diag(S) Vh``, S in descending order.
 
@@ -117,32 +161,38 @@ def svd(A, full_matrices=True, *, driver=None, out=None):
     return _rt.linalg_svd(_d._linalg_svd(A, full_matrices))
 
 
+@_writes_out
 def svdvals(A, *, driver=None, out=None):
     """The singular values of each matrix, in descending order."""
     return _d._linalg_svd(A, False, compute_uv=_wants_grad(A))[1]
 
 
+@_writes_out
 def eig(A, *, out=None):
     """``(eigenvalues, eigenvectors)`` (complex) with ``A V = V diag(L)``, unit-norm columns."""
     return _rt.linalg_eig(_d._linalg_eig(A))
 
 
+@_writes_out
 def eigvals(A, *, out=None):
     """The (complex) eigenvalues of each square matrix."""
     return _d._linalg_eig(A, compute_v=_wants_grad(A), name="linalg.eigvals")[0]
 
 
+@_writes_out
 def eigh(A, UPLO="L", *, out=None):
     """``(eigenvalues, eigenvectors)`` of Hermitian matrices (the UPLO triangle is read),
     eigenvalues ascending."""
     return _rt.linalg_eigh(_d._linalg_eigh(A, UPLO))
 
 
+@_writes_out
 def eigvalsh(A, UPLO="L", *, out=None):
     """The eigenvalues, ascending, of each Hermitian matrix."""
     return _d._linalg_eigh(A, UPLO, compute_v=_wants_grad(A))[0]
 
 
+@_writes_out
 def pinv(A, rcond=None, hermitian=False, *, atol=None, rtol=None, out=None):
     """The Moore-Penrose pseudo-inverse; singular values below ``max(atol, rtol * s_max)`` are
     treated as zero (rcond is NumPy's name for rtol)."""
@@ -156,6 +206,7 @@ def lstsq(A, B, rcond=None, *, driver=None):
     return _rt.linalg_lstsq((X, res, rank, sv.detach()))
 
 
+@_writes_out
 def lu_factor(A, *, pivot=True, out=None):
     """``(LU, pivots)``: LAPACK's packed LU with partial pivoting (1-based int32 pivots)."""
     LU, piv, info = _d._linalg_lu_factor_ex(A, pivot=pivot)
@@ -163,6 +214,7 @@ def lu_factor(A, *, pivot=True, out=None):
     return _rt.linalg_lu_factor((LU, piv))
 
 
+@_writes_out
 def lu_factor_ex(A, *, pivot=True, check_errors=False, out=None):
     """``(LU, pivots, info)`` of ``lu_factor``; info > 0 marks the first zero pivot."""
     LU, piv, info = _d._linalg_lu_factor_ex(A, pivot=pivot)
@@ -171,12 +223,14 @@ def lu_factor_ex(A, *, pivot=True, check_errors=False, out=None):
     return _rt.linalg_lu_factor_ex((LU, piv, info))
 
 
+@_writes_out
 def lu(A, *, pivot=True, out=None):
     """``(P, L, U)`` with ``A = P L U``: P a permutation, L unit lower, U upper triangular."""
     P, L, U = _d._linalg_lu(A, pivot=pivot)
     return _rt.linalg_lu((P.detach(), L, U))
 
 
+@_writes_out
 def matrix_rank(A, tol=None, hermitian=False, *, atol=None, rtol=None, out=None):
     """The number of singular values above ``max(atol, rtol * s_max)`` (int64).
 
@@ -201,6 +255,7 @@ def matrix_rank(A, tol=None, hermitian=False, *, atol=None, rtol=None, out=None)
     return (S > tol).sum(-1)
 
 
+@_writes_out
 def matrix_power(A, n, *, out=None):
     """``A^n`` for an integer n (n < 0: powers of the inverse) by repeated squaring.
 
@@ -211,12 +266,14 @@ def matrix_power(A, n, *, out=None):
     return _d.matrix_power(A, n)
 
 
+@_writes_out
 def cond(A, p=None, *, out=None):
     """The condition number ``norm(A, p) * norm(A^{-1}, p)`` (for p None/2/-2 the ratio of
     extreme singular values)."""
     return _d.cond(A, p)
 
 
+@_writes_out
 def tensorinv(A, ind=2, *, out=None):
     """The inverse of A as a tensor: ``tensordot(tensorinv(A, ind), A, ind)`` is the identity."""
     if ind <= 0:
@@ -233,6 +290,7 @@ def tensorinv(A, ind=2, *, out=None):
     return _reshape_alias(X, shape=tail + head)  # torch's grad_fn: ReshapeAliasBackward0
 
 
+@_writes_out
 def tensorsolve(A, B, dims=None, *, out=None):
     """X with ``tensordot(A, X, X.ndim) == B``."""
     if dims is not None:
@@ -271,26 +329,31 @@ def vander(x, N=None):
     return _d.vander(x, N)
 
 
+@_writes_out
 def multi_dot(tensors, *, out=None):
     """The product of a chain of matrices in the cheapest order (first/last may be vectors)."""
     return _p.multi_dot(tensors)
 
 
+@_writes_out
 def vecdot(x, y, *, dim=-1, out=None):
     """``sum(conj(x) * y, dim)``: the dot product of vectors along dim (broadcasting)."""
     return _p.vecdot(x, y, dim=dim)
 
 
+@_writes_out
 def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=None):
     """A matrix norm over the two dims ``dim``: 'fro', 'nuc', 2, -2, 1, -1, inf, -inf."""
     return _p.matrix_norm(A, ord, dim, keepdim, dtype=dtype)
 
 
+@_writes_out
 def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None, out=None):
     """A vector norm (1 dim, or all when dim and ord are None) or a matrix norm (2 dims)."""
     return _p.linalg_norm(A, ord, dim, keepdim, dtype=dtype)
 
 
+@_writes_out
 def matmul(input, other, *, out=None):
     """``ember.matmul`` under its torch.linalg name."""
     return _p.matmul(input, other)
@@ -319,6 +382,7 @@ def _ldl_info_error(name, info):
         raise RuntimeError(f"{name}: Unknown error code: {code}.")
 
 
+@_writes_out
 def ldl_factor(A, *, hermitian=False, out=None):
     """``(LD, pivots)``: the Bunch-Kaufman LDL^T (LDL^H when hermitian) factorization of
     symmetric indefinite matrices in LAPACK sytrf's compact form (lower; 1-based int32 pivots,
@@ -333,6 +397,7 @@ def ldl_factor(A, *, hermitian=False, out=None):
     return _rt.linalg_ldl_factor((LD, piv))
 
 
+@_writes_out
 def ldl_factor_ex(A, *, hermitian=False, check_errors=False, out=None):
     """``(LD, pivots, info)`` of ``ldl_factor``; info > 0 is the (1-based) zero diagonal
     element of D."""
@@ -342,6 +407,7 @@ def ldl_factor_ex(A, *, hermitian=False, check_errors=False, out=None):
     return _rt.linalg_ldl_factor_ex((LD, piv, info))
 
 
+@_writes_out
 def ldl_solve(LD, pivots, B, *, hermitian=False, out=None):
     """X with ``A X = B`` from ``ldl_factor(A)``'s ``(LD, pivots)`` (LAPACK's sytrs).
 

@@ -14,9 +14,6 @@ from __future__ import annotations
 
 import math
 
-from .ops.elementwise import where
-from .ops.reduce import logsumexp as _logsumexp
-
 __all__ = ["softmax", "log_softmax", "ndtr"]
 
 # torch.special name -> the ember function it is
@@ -56,18 +53,23 @@ def _floating(x, dtype, kernel):
     return x
 
 
+def _kernel(name, input, dim):
+    """torch's kernel name in its dtype error: the last dim has its own."""
+    from .ops._util import wrap_dim
+
+    last = input.ndim == 0 or wrap_dim(dim, input.ndim) == input.ndim - 1
+    return f"{name}_lastdim_kernel_impl" if last else f"{name}_kernel_impl"
+
+
 def softmax(input, dim, *, dtype=None):
     """``exp(x) / sum(exp(x))`` along ``dim`` (after casting to ``dtype`` when given).
 
     >>> ember.special.softmax(ember.tensor([0.0, 0.0]), 0)
     tensor([0.5000, 0.5000])
     """
-    x = _floating(input, dtype, "softmax_lastdim_kernel_impl")
-    # any shift gives the same softmax: a constant one keeps the max out of the gradient, and an
-    # infinite max (a row of -inf: nan, as torch) is not subtracted from itself
-    m = x.detach().amax(dim, keepdim=True)
-    e = (x - where(m.abs() == math.inf, 0.0, m)).exp()
-    return e / e.sum(dim, keepdim=True)
+    from .ops.nn_ops import softmax as _softmax
+
+    return _softmax(_floating(input, dtype, _kernel("softmax", input, dim)), dim)
 
 
 def log_softmax(input, dim, *, dtype=None):
@@ -76,8 +78,9 @@ def log_softmax(input, dim, *, dtype=None):
     >>> ember.special.log_softmax(ember.tensor([0.0, 0.0]), 0)
     tensor([-0.6931, -0.6931])
     """
-    x = _floating(input, dtype, "log_softmax_lastdim_kernel_impl")
-    return x - _logsumexp(x, dim, keepdim=True)
+    from .ops.nn_ops import log_softmax as _log_softmax
+
+    return _log_softmax(_floating(input, dtype, _kernel("log_softmax", input, dim)), dim)
 
 
 def ndtr(input):

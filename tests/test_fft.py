@@ -297,3 +297,13 @@ def test_shifts():
 def test_errors(fn, arg, match):
     x = _real(4, 6) if arg == "r" else _cplx(4, 6)
     check_outcome(fn, x) if match is None else check_error(fn, x, match=match)
+
+
+@pytest.mark.parametrize("name", ["fftfreq", "rfftfreq"])
+def test_freq_out_receives_the_result_like_torch(name):
+    got = []
+    for lib in (torch, ember):
+        out = lib.empty(0, dtype=lib.float64)
+        r = getattr(lib.fft, name)(5, 0.5, out=out)
+        got.append((r is out, out.dtype == lib.float64, out.tolist()))
+    assert got[0] == got[1] and got[0][0]

@@ -585,3 +585,34 @@ def test_cdist_equal_points_and_errors():
     same_error(lambda L, u, v: L.cdist(u, v, -1), arr(2, 3), arr(2, 3))
     same_error(lambda L, u, v: L.cdist(u, v), arr(2, 2, 3), arr(3, 2, 3))
     same_error(lambda L, u, v: L.cdist(u, v), arr(2, 3), arr(2, 3, dtype=np.float32))
+
+
+@pytest.mark.parametrize(
+    "name,args",
+    [("inv", ((3, 3),)), ("det", ((3, 3),)), ("slogdet", ((3, 3),)), ("qr", ((4, 3),)),
+     ("solve", ((3, 3), (3, 2))), ("matrix_norm", ((3, 3),)), ("eigvalsh", ((3, 3),)),
+     ("cond", ((3, 3),)), ("matrix_rank", ((3, 3),))],
+)  # fmt: skip
+def test_out_receives_the_result_like_torch(name, args):
+    rng = np.random.default_rng(0)
+    arrays = [rng.normal(size=s) for s in args]
+    arrays = [a + a.T if name == "eigvalsh" else a for a in arrays]
+    results = []
+    for lib in (torch, ember):
+        ref = getattr(lib.linalg, name)(*[lib.tensor(a) for a in arrays])
+        n = len(ref) if isinstance(ref, tuple) else 1
+        outs = tuple(lib.empty(0, dtype=r.dtype) for r in (ref if n > 1 else (ref,)))
+        got = getattr(lib.linalg, name)(*[lib.tensor(a) for a in arrays],
+                                        out=outs if n > 1 else outs[0])  # fmt: skip
+        same = [g is o for g, o in zip(got if n > 1 else (got,), outs)]
+        results.append((same, [o.tolist() for o in outs]))
+        try:
+            getattr(lib.linalg, name)(*[lib.tensor(a, requires_grad=True) for a in arrays],
+                                      out=outs if n > 1 else outs[0])  # fmt: skip
+            results[-1] += ("no error",)
+        except RuntimeError as e:
+            results[-1] += ("don't support automatic differentiation" in str(e),)
+    assert results[0][0] == results[1][0] == [True] * len(results[0][0])
+    for want, got in zip(results[0][1], results[1][1]):
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
+    assert results[0][2] == results[1][2]

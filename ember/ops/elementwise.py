@@ -390,10 +390,10 @@ reciprocal = _unary_float("reciprocal", _quiet(lambda xp, x: xp.reciprocal(x)),
                           unary(gap=0.3))  # fmt: skip
 
 
-@_quiet
 def _sigmoid(xp, x):
-    if x.dtype.kind == "c":
-        return 1 / (1 + xp.exp(-x))
+    if x.dtype.kind == "c":  # only this form can overflow (and warn)
+        with np.errstate(all="ignore"):
+            return 1 / (1 + xp.exp(-x))
     # 1 / (1 + exp(-x)) overflows for large negative x in float32; this form does not
     e = xp.exp(-xp.abs(x))
     return xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
