@@ -365,9 +365,10 @@ def _write_result(t, out, fn):
     return write(t, out, fn)
 
 
-def _freq_tensor(values, n, d, dtype, device, requires_grad, fname):
+def _freq_tensor(values, n, d, dtype, device, requires_grad, fname, out=None):
     from . import _creation
 
+    dtype = _creation._dtype_arg(dtype, out)  # a factory's dtype defaults to out's
     dt = D.get_default_dtype() if dtype is None else dtype
     if not (dt.is_floating_point or dt.is_complex):
         raise RuntimeError(f"{fname} requires a floating point or complex dtype")
@@ -396,7 +397,7 @@ def fftfreq(n, d=1.0, *, out=None, dtype=None, layout=None, device=None, require
     n = _freq_n(n)
     k = np.arange(n)
     k[(n + 1) // 2 :] -= n
-    t = _freq_tensor(k, n, d, dtype, device, requires_grad, "fftfreq")
+    t = _freq_tensor(k, n, d, dtype, device, requires_grad, "fftfreq", out)
     return t if out is None else _write_result(t, out, "fftfreq")
 
 
@@ -407,7 +408,8 @@ def rfftfreq(n, d=1.0, *, out=None, dtype=None, layout=None, device=None, requir
     tensor([0.0000, 0.2500, 0.5000])
     """
     n = _freq_n(n)
-    t = _freq_tensor(np.arange(n // 2 + 1), n, d, dtype, device, requires_grad, "rfftfreq")
+    t = _freq_tensor(np.arange(n // 2 + 1), n, d, dtype, device, requires_grad, "rfftfreq",
+                     out)  # fmt: skip
     return t if out is None else _write_result(t, out, "rfftfreq")
 
 
