@@ -195,7 +195,6 @@ def test_gradient_through_padding_and_cropping():
     check(lambda lib, x: lib.fft.ihfftn(x, s=(3, 3), dim=(1, 0)), _real(4, 5))
 
 
-@pytest.mark.skipif(not hasattr(ember.Tensor, "real"), reason="needs Tensor.real (engine cast)")
 @pytest.mark.parametrize("name", C2R)
 def test_gradient_of_real_input_to_c2r(name):
     # torch casts a real input to complex first: the engine takes the real part of its gradient

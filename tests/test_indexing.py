@@ -444,8 +444,8 @@ def test_copy_():
 
 # -- random index expressions -----------------------------------------------------------------
 
-hyp = pytest.importorskip("hypothesis")
-st = hyp.strategies
+import hypothesis as hyp  # noqa: E402 - in the test extra: a missing one fails, not skips
+from hypothesis import strategies as st  # noqa: E402
 
 _ints = st.integers(-5, 5)
 _item = st.one_of(

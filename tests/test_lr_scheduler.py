@@ -611,8 +611,6 @@ def test_other_optimizer_errors_match_torch():
 
 
 def test_cycle_momentum_needs_momentum_or_betas():
-    pytest.importorskip("ember.optim.adagrad")
-
     def build(L, m):
         return m.OneCycleLR(L.optim.Adagrad([L.zeros(2, requires_grad=True)]), 0.1, 10)
 

@@ -320,9 +320,22 @@ def test_fuse_conv_bn_weights():
         close(out[ember][1], out[torch][1])
 
 
-def test_skip_init():
+def test_skip_init(monkeypatch):
+    import torch
+
+    real = ember.nn.init.kaiming_uniform_
+    calls = []
+    monkeypatch.setattr(ember.nn.init, "kaiming_uniform_", lambda t, *a, **k: calls.append(t) or t)
+    spy = ember.nn.init.kaiming_uniform_
     m = ember.nn.utils.skip_init(ember.nn.Linear, 3, 2)
-    assert tuple(m.weight.shape) == (2, 3)
-    assert ember.nn.init.kaiming_uniform_ is not None
+    assert tuple(m.weight.shape) == (2, 3) and calls == []  # no init ran inside
+    assert ember.nn.init.kaiming_uniform_ is spy  # and the functions are put back
+    monkeypatch.setattr(ember.nn.init, "kaiming_uniform_", real)
+    errors = []
+    for lib in (torch, ember):
+        with pytest.raises(RuntimeError) as info:
+            lib.nn.utils.skip_init(lib.nn.ReLU)  # a module without a device argument
+        errors.append(str(info.value))
+    assert errors[0] == errors[1]
     n = copy.deepcopy(m)
     assert type(n.weight) is ember.nn.Parameter
