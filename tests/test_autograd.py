@@ -586,3 +586,22 @@ def test_post_accumulate_grad_hook_matches_torch():
         return seen, w.grad.tolist(), errors
 
     assert run(ember) == run(torch)
+
+
+def test_expanded_view_of_a_base_changed_in_place_matches_torch():
+    import torch
+
+    def run(lib):
+        b = lib.zeros(6, requires_grad=True)
+        x = b * 1
+        v = x[1:4].unsqueeze(0).expand(3, 3)  # repeats storage elements (zero stride)
+        x.add_(1)
+        (v * lib.arange(9.0).reshape(3, 3)).sum().backward()
+        c = lib.zeros(2, 3, dtype=lib.complex128, requires_grad=True)
+        y = c * 1
+        w = lib.view_as_real(y)[:, :, 0].unsqueeze(0).expand(2, 2, 3)  # another dtype's view
+        y.mul_(2)
+        (w * lib.arange(12.0, dtype=lib.float64).reshape(2, 2, 3)).sum().backward()
+        return b.grad.tolist(), c.grad.tolist(), v.grad_fn.name()
+
+    assert run(ember) == run(torch)

@@ -476,11 +476,31 @@ class ViewReplay(Node):
         base_v, view_v = storage_views(g, self.layout, self.geom)
         if view_v.size and 0 in view_v.strides:
             # an expanded view repeats storage elements: their gradients add up
-            for idx in np.ndindex(*view_v.shape):
-                view_v[idx] += g[idx]
+            _scatter_add(view_v, g, self.geom)
         else:
             view_v[...] = g
         return (Tensor._wrap(base_v.copy()),)
+
+
+def _scatter_add(view_v, g, geom):
+    """``view_v += g`` where ``view_v`` repeats memory (zero strides): one ``add.at`` on the
+    storage's elements when the view's layout is in whole elements, else element by element."""
+    from .._device import xp_of
+
+    xp = xp_of(g)
+    _, strides, offset, dt = geom
+    isz = dt.itemsize
+    base = view_v.base if view_v.base is not None else view_v
+    if xp is np and offset % isz == 0 and all(st % isz == 0 for st in strides):
+        flat = base[: base.size // isz * isz].view(dt)
+        first = np.arange(flat.size)[offset // isz :]
+        pos = np.lib.stride_tricks.as_strided(
+            first, view_v.shape, [st // isz * 8 for st in strides]
+        )
+        np.add.at(flat, pos, g)
+        return
+    for idx in np.ndindex(*view_v.shape):
+        view_v[idx] += g[idx]
 
 
 # -- saved-tensor hooks -----------------------------------------------------------------------
