@@ -1073,3 +1073,18 @@ def test_transpose_of_0d_acts_as_1d():
         assert y.shape == () and y.item() == 2.0
         y.backward()
         assert x.grad.item() == 1.0
+
+
+@pytest.mark.parametrize("a,b", [((0,), (2, 3)), ((2, 3), (0,)), ((3, 1, 4), (2, 5, 4)),
+                                 ((2,), (3, 1, 4)), ((1, 0), (5, 1))])  # fmt: skip
+def test_broadcast_errors_name_torchs_dimension(a, b):
+    for fn in (lambda lib: (lib.zeros(a) + lib.zeros(b)).shape,
+               lambda lib: lib.broadcast_tensors(lib.zeros(a), lib.zeros(b))[0].shape,
+               lambda lib: lib.normal(lib.zeros(a), lib.ones(b)).shape):  # fmt: skip
+        got = []
+        for lib in (torch, ember):
+            try:
+                got.append(tuple(fn(lib)))
+            except RuntimeError as e:
+                got.append(str(e))
+        assert got[0] == got[1]

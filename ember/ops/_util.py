@@ -71,3 +71,20 @@ def infer_shape(shape, numel: int) -> tuple:
     elif known != numel:
         raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
     return tuple(shape)
+
+
+def broadcast_shapes(shapes) -> tuple:
+    """The common shape of ``shapes``, or torch's RuntimeError naming the last mismatching
+    dimension of the result so far and the next shape."""
+    out: tuple = ()
+    for shape in shapes:
+        n = max(len(out), len(shape))
+        a, b = (1,) * (n - len(out)) + tuple(out), (1,) * (n - len(shape)) + tuple(shape)
+        for i in reversed(range(n)):
+            if a[i] != b[i] and a[i] != 1 and b[i] != 1:
+                raise RuntimeError(
+                    f"The size of tensor a ({a[i]}) must match the size of tensor b ({b[i]}) "
+                    f"at non-singleton dimension {i}"
+                )
+        out = tuple(y if x == 1 else x for x, y in zip(a, b))
+    return out

@@ -26,6 +26,7 @@ from .. import _generator as G
 from .._generator import numpy_rng
 from .._tensor import Tensor
 from ..autograd.grad_mode import STATE
+from ._util import broadcast_shapes
 from .registry import _tname, apply_inplace, composite, op
 
 __all__ = ["normal", "bernoulli", "poisson", "binomial", "multinomial", "install"]
@@ -70,17 +71,6 @@ _NORMAL_NAMES = {(True, True): "NormalBackward3", (True, False): "NormalBackward
                  (False, True): "NormalBackward2"}  # fmt: skip
 
 
-def _broadcast2(a, b):
-    """The broadcast shape of two shapes; torch's message (naming the last mismatching dim)."""
-    n = max(len(a), len(b))
-    a, b = (1,) * (n - len(a)) + tuple(a), (1,) * (n - len(b)) + tuple(b)
-    for i in reversed(range(n)):
-        if a[i] != b[i] and a[i] != 1 and b[i] != 1:
-            raise RuntimeError(f"The size of tensor a ({a[i]}) must match the size of tensor b "
-                               f"({b[i]}) at non-singleton dimension {i}")  # fmt: skip
-    return tuple(max(x, y) if min(x, y) else 0 for x, y in zip(a, b))
-
-
 @op(method=False, grad_name=lambda args, params: _NORMAL_NAMES[
     isinstance(args[0], Tensor), isinstance(args[1], Tensor)])  # fmt: skip
 def _normal(xp, mean, std, *, generator=None):
@@ -95,7 +85,7 @@ def _normal(xp, mean, std, *, generator=None):
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")
     if not _is_float(npdt) and npdt.kind != "c":
         _not_implemented("normal_kernel_cpu", npdt)
-    shape = _broadcast2(np.shape(mean), np.shape(std))
+    shape = broadcast_shapes([np.shape(mean), np.shape(std)])
     z = _to(xp, _standard(numpy_rng(generator), shape, npdt))
     return (z * std + mean).astype(npdt, copy=False)
 

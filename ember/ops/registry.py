@@ -36,6 +36,7 @@ from ..autograd.graph import (
     save_outputs,
     view_layouts,
 )
+from ._util import broadcast_shapes
 
 __all__ = ["Op", "op", "OPS", "composite", "COMPOSITES"]
 
@@ -489,22 +490,7 @@ def apply(op, args, params):
 
 def _broadcast_error(arrays):
     """Raise torch's RuntimeError when the array inputs' shapes do not broadcast."""
-    shape: list = []
-    for a in arrays:
-        sh = getattr(a, "shape", None)
-        if sh is None:
-            continue
-        n = max(len(shape), len(sh))
-        left = [1] * (n - len(shape)) + shape
-        right = [1] * (n - len(sh)) + list(sh)
-        for d in range(n - 1, -1, -1):
-            x, y = left[d], right[d]
-            if x != y and x != 1 and y != 1:
-                raise RuntimeError(
-                    f"The size of tensor a ({x}) must match the size of tensor b ({y}) at "
-                    f"non-singleton dimension {d}"
-                )
-        shape = [x if y == 1 else y for x, y in zip(left, right)]
+    broadcast_shapes([a.shape for a in arrays if hasattr(a, "shape")])
 
 
 def _wrap(a, xp):

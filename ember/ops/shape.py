@@ -12,7 +12,7 @@ from .._creation import zeros_like
 from .._device import to_numpy, xp_of
 from .._tensor import Size, Tensor, _c_strides, _ptr
 from ..autograd.grad_mode import STATE
-from ._util import dims_arg, infer_shape, shape_arg, wrap_dim
+from ._util import broadcast_shapes, dims_arg, infer_shape, shape_arg, wrap_dim
 from .registry import _tname, apply, composite, op
 
 
@@ -295,20 +295,7 @@ def broadcast_to(input, size):
     return expand(input, size)
 
 
-def _broadcast_shape(shapes):
-    out = []
-    for shape in shapes:
-        for k in range(1, len(shape) + 1):
-            if k > len(out):
-                out.insert(0, shape[-k])
-            elif out[-k] == 1:
-                out[-k] = shape[-k]
-            elif shape[-k] not in (1, out[-k]):
-                raise RuntimeError(
-                    f"The size of tensor a ({out[-k]}) must match the size of tensor b "
-                    f"({shape[-k]}) at non-singleton dimension {len(out) - k}"
-                )
-    return tuple(out)
+_broadcast_shape = broadcast_shapes  # the name the linalg modules import
 
 
 @composite(method=False)
