@@ -21,7 +21,7 @@ from .._tensor import Tensor
 from ..autograd.grad_mode import STATE
 from .elementwise import where
 from .registry import _tname, composite, op
-from .shape import _broadcast_shape, cat, stack
+from .shape import _broadcast_shape, cat, diag_embed, stack, tril, triu
 
 
 class LinAlgError(RuntimeError):
@@ -325,18 +325,7 @@ def _eye_mask(n, like):
     return _const(np.eye(n, dtype=bool), like)
 
 
-def _tril(x, k=0):
-    m, n = x.shape[-2:]
-    return where(_const(np.tril(np.ones((m, n), bool), k), x), x, 0.0)
-
-
-def _triu(x, k=0):
-    m, n = x.shape[-2:]
-    return where(_const(np.triu(np.ones((m, n), bool), k), x), x, 0.0)
-
-
-def _diag_embed(v):
-    return v.unsqueeze(-1) * _eye(v.shape[-1], v)
+_tril, _triu, _diag_embed = tril, triu, diag_embed  # the shape ops (one definition each)
 
 
 def _set_diag(x, v):
