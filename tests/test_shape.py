@@ -1088,3 +1088,17 @@ def test_broadcast_errors_name_torchs_dimension(a, b):
             except RuntimeError as e:
                 got.append(str(e))
         assert got[0] == got[1]
+
+
+@pytest.mark.parametrize("size", [(2,), (1, 3), (2, 1), (3,), (2, 3, 1), (4, 3), ((2, 3),), ()])
+def test_sum_to_size_matches_torch(size):
+    got = []
+    for lib in (torch, ember):
+        x = lib.arange(6.0).reshape(2, 3).requires_grad_()
+        try:
+            y = x.sum_to_size(*size)
+            (y * lib.arange(float(y.numel())).reshape(y.shape)).sum().backward()
+            got.append((tuple(y.shape), y.tolist(), x.grad.tolist()))
+        except (RuntimeError, TypeError) as e:
+            got.append((type(e).__name__, str(e)))
+    assert got[0] == got[1]

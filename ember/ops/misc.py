@@ -719,13 +719,16 @@ def _type_as(self, other):
 
 def _sum_to_size(self, *size):
     """Sum ``self`` down to ``size`` (broadcast-compatible), as the reverse of ``expand``."""
-    shape = tuple(size[0]) if len(size) == 1 and not isinstance(size[0], int) else size
-    lead = self.ndim - len(shape)
-    dims = tuple(range(lead)) + tuple(
-        lead + d for d, s in enumerate(shape) if s == 1 and self.shape[lead + d] != 1
-    )
-    x = self.sum(dims, keepdim=True) if dims else self
-    return x.view(shape) if lead > 0 else x
+    from ..autograd.engine import sum_to
+    from ._util import shape_arg
+
+    if not size:
+        raise TypeError('sum_to_size() missing 1 required positional arguments: "size"')
+    shape, have = shape_arg(size), tuple(self.shape)
+    lead = len(have) - len(shape)
+    if lead < 0 or any(s not in (1, h) for s, h in zip(shape, have[lead:])):
+        raise RuntimeError(f"size {{{list(shape)}}} is not expandable to size {{{list(have)}}}.")
+    return sum_to(self, shape)
 
 
 def _const_data_ptr(self):
