@@ -19,6 +19,7 @@ import numpy as np
 
 from .decomp import _check_float, _check_shape, _host, _not_implemented
 from .registry import _tname, op
+from .registry import no_derivative as _no_derivative
 from .shape import _broadcast_shape
 
 _ALPHA = (1.0 + np.sqrt(17.0)) / 8.0
@@ -204,13 +205,6 @@ def _sytrs(a, ipiv, b, herm):
 
 
 # -- ops --------------------------------------------------------------------------------------
-
-
-def _no_derivative(name):
-    def rule(grad, out, *args, **params):
-        raise RuntimeError(f"derivative for aten::{name} is not implemented")
-
-    return rule
 
 
 @op(multi=True, grad_name="torch::autograd::NotImplemented", namespace="linalg")

@@ -36,6 +36,7 @@ from .elementwise import (
     where,
 )
 from .registry import _CPU_NAME, OPS, _tname, apply_inplace, composite, op
+from .registry import no_derivative as _no_derivative
 from .samples import booleans, concat, integers, unary
 from .shape import select, transpose
 
@@ -718,13 +719,6 @@ def _detached(name):
     return call
 
 
-def _no_derivative(name):
-    def rule(grad, out, *args, **params):
-        raise RuntimeError(f"derivative for aten::{name} is not implemented")
-
-    return rule
-
-
 heaviside.defvjp(_no_derivative("heaviside"), _no_derivative("heaviside"))
 heaviside.check = _detached("heaviside")
 
@@ -924,7 +918,7 @@ def isclose(xp, x, other, *, rtol=1e-05, atol=1e-08, equal_nan=False):
     """
     _tensors_only("isclose", other)
     if x.dtype != other.dtype:
-        raise RuntimeError(f"{_np_name(x.dtype)} did not match {_np_name(other.dtype)}")
+        raise RuntimeError(f"{_torch_name(x.dtype)} did not match {_torch_name(other.dtype)}")
     if rtol < 0:
         raise RuntimeError(f"rtol must be greater than or equal to zero, but got {rtol}")
     if atol < 0:
@@ -1208,10 +1202,6 @@ def imag(input):
     return select(view_as_real(input), -1, 1)
 
 
-def _np_name(npd) -> str:
-    return _tname(D.from_numpy_dtype(npd))
-
-
 def _parts_check(name, a, b, second):
     if not hasattr(b, "shape"):
         raise TypeError(f"{name}(): argument '{second}' (position 2) must be Tensor, not "
@@ -1219,10 +1209,10 @@ def _parts_check(name, a, b, second):
     da, db = a.dtype, b.dtype
     if da.kind != "f" or db.kind != "f":
         raise RuntimeError("Expected both inputs to be Half, Float or Double tensors but got "
-                           f"{_np_name(da)} and {_np_name(db)}")  # fmt: skip
+                           f"{_torch_name(da)} and {_torch_name(db)}")  # fmt: skip
     if da != db:
-        raise RuntimeError(f"Expected object of scalar type {_np_name(da)} but got scalar type "
-                           f"{_np_name(db)} for second argument")  # fmt: skip
+        raise RuntimeError(f"Expected object of scalar type {_torch_name(da)} but got scalar type "
+                           f"{_torch_name(db)} for second argument")  # fmt: skip
     if da == np.float16:
         _not_implemented(f"{name}_cpu", da)  # torch gives complex32, which ember lacks
     return np.broadcast_shapes(a.shape, b.shape), (

@@ -223,6 +223,15 @@ def _no_grad_rule(grad, out, *args, **params):
     return None
 
 
+def no_derivative(name):
+    """A rule raising torch's error for an input torch has no derivative for."""
+
+    def rule(grad, out, *args, **params):
+        raise RuntimeError(f"derivative for aten::{name} is not implemented")
+
+    return rule
+
+
 _META_ATTRS = frozenset(
     {"shape", "ndim", "dtype", "device", "numel", "size", "dim", "is_complex",
      "is_floating_point", "stride", "is_contiguous"}

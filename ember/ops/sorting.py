@@ -25,6 +25,7 @@ from .._tensor import Tensor
 from ._util import wrap_dim
 from .index import _grid, _index, _index_backward
 from .registry import _CPU_NAME, _tname, composite, op
+from .registry import no_derivative as _no_derivative
 
 _NO = object()  # "not given", where torch's overload depends on whether an argument is passed
 
@@ -565,13 +566,6 @@ def unique_consecutive(input, return_inverse=False, return_counts=False, dim=Non
 # -- bincount, histc, histogram ---------------------------------------------------------------
 
 _NOT_IMPLEMENTED = "torch::autograd::NotImplemented"
-
-
-def _no_derivative(name):
-    def rule(grad, out, *args, **params):
-        raise RuntimeError(f"derivative for aten::{name} is not implemented")
-
-    return rule
 
 
 def _bincount_samples(rng):

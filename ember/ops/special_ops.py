@@ -20,6 +20,7 @@ import math
 import numpy as np
 
 from .._tensor import Tensor
+from .elementwise import _torch_name as _tname
 from .elementwise import where
 from .registry import op
 from .samples import unary
@@ -126,13 +127,6 @@ def _kernel(name, complex_ok=False, float_only=False, half=True, tensors=False, 
         return forward
 
     return wrap
-
-
-def _tname(npdt) -> str:
-    from .. import _dtype as D
-    from .registry import _tname as name
-
-    return name(D.from_numpy_dtype(npdt))
 
 
 def _nans(xp, x):
