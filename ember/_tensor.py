@@ -212,10 +212,13 @@ class Tensor:
 
     def is_contiguous(self, memory_format=None) -> bool:
         a = self._data
+        name = getattr(memory_format, "name", None)
+        if name not in ("channels_last", "channels_last_3d"):
+            # row-major; NumPy's flag ignores size-1 dims' strides and empty arrays, as torch
+            return bool(a.flags.c_contiguous)
         if a.size == 0:
             return True
         dims = list(range(a.ndim))
-        name = getattr(memory_format, "name", None)
         if name in ("channels_last", "channels_last_3d"):
             if a.ndim != (4 if name == "channels_last" else 5):
                 return False

@@ -53,9 +53,8 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
         _renorm(weight, input, max_norm, norm_type)
     out = (_scale_grad_by_freq(weight, input) if scale_grad_by_freq else weight)[input]
     if padding_idx is not None and weight.requires_grad:
-        keep = (input != padding_idx).unsqueeze(-1).to(weight.dtype)
         # the forward value is unchanged; only the gradient of the padding row is cut
-        out = out * keep + (out * (1 - keep)).detach()
+        out = ember.where((input != padding_idx).unsqueeze(-1), out, out.detach())
     return out
 
 
