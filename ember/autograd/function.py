@@ -282,9 +282,16 @@ class Function(_SingleLevelFunction):
         """Run the forward and, when an input requires grad, record a ``<Name>Backward`` node."""
         setup = cls.setup_context is not _SingleLevelFunction.setup_context
         if setup:
-            bound = inspect.signature(cls.forward).bind(*args, **kwargs)
-            bound.apply_defaults()
-            args, kwargs = bound.args, bound.kwargs
+            sig = cls.__dict__.get("_forward_signature")
+            if sig is None:  # once per class: inspect is slow
+                sig = cls._forward_signature = inspect.signature(cls.forward)
+                cls._forward_plain = all(
+                    p.kind is p.POSITIONAL_OR_KEYWORD for p in sig.parameters.values()
+                )
+            if kwargs or not (cls._forward_plain and len(args) == len(sig.parameters)):
+                bound = sig.bind(*args, **kwargs)
+                bound.apply_defaults()
+                args, kwargs = bound.args, bound.kwargs
         return _apply(cls, setup, args, kwargs)
 
 
