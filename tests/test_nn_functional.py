@@ -97,10 +97,23 @@ def test_inplace_activations():
         ember.nn.functional.elu_(x)
 
 
-def test_rrelu_training_bounds():
-    x = -ember.ones(1000)
+def test_rrelu_training_slopes_and_gradient():
+    # torch: negative inputs scaled by a ~ U(lower, upper), the gradient is that slope; positive
+    # inputs pass with gradient 1 (ember's draws differ from torch's: compare the rule and the
+    # distribution's moments with U(0.1, 0.3): mean 0.2, sd 0.2 / sqrt(12))
+    x = ember.tensor(np.r_[-np.ones(4000), np.full(10, 2.0)], requires_grad=True)
     y = ember.nn.functional.rrelu(x, 0.1, 0.3, training=True)
-    assert float(y.max()) <= -0.1 and float(y.min()) >= -0.3 and float(y.std()) > 0
+    y.sum().backward()
+    slopes = (y / x).detach().numpy()
+    np.testing.assert_allclose(x.grad.numpy(), slopes, rtol=1e-12)
+    neg = -y.detach().numpy()[:4000]
+    assert neg.min() >= 0.1 and neg.max() <= 0.3
+    assert abs(neg.mean() - 0.2) < 6 * 0.0577 / np.sqrt(4000)
+    assert abs(neg.std() - 0.2 / np.sqrt(12)) < 0.005
+    assert (y.detach().numpy()[4000:] == 2.0).all() and (x.grad.numpy()[4000:] == 1.0).all()
+    t = torch.tensor(np.r_[-np.ones(10), 2.0], requires_grad=True)
+    torch.nn.functional.rrelu(t, 0.1, 0.3, training=True).sum().backward()
+    assert (t.grad[-1] == 1).item() and ((t.grad[:-1] >= 0.1) & (t.grad[:-1] <= 0.3)).all()
 
 
 def test_gumbel_softmax():
@@ -109,6 +122,21 @@ def test_gumbel_softmax():
     np.testing.assert_allclose(y.sum(-1).numpy(), 1.0)
     h = ember.nn.functional.gumbel_softmax(x, hard=True)
     assert sorted(set(h.numpy().ravel().tolist())) == [0.0, 1.0]
+    assert (h.sum(-1).numpy() == 1).all()  # one-hot rows
+    # straight-through (torch's docs: y_hard - y_soft.detach() + y_soft): the same draw, soft
+    # and hard, has the hard argmax equal to the soft one and the soft sample's gradient
+    logits = x34()
+    xs = ember.tensor(logits, requires_grad=True)
+    xh = ember.tensor(logits, requires_grad=True)
+    w = ember.tensor(np.arange(12.0).reshape(3, 4))
+    ember.manual_seed(5)
+    soft = ember.nn.functional.gumbel_softmax(xs, tau=0.7)
+    ember.manual_seed(5)
+    hard = ember.nn.functional.gumbel_softmax(xh, tau=0.7, hard=True)
+    assert (hard.argmax(-1) == soft.argmax(-1)).all()
+    (soft * w).sum().backward()
+    (hard * w).sum().backward()
+    np.testing.assert_allclose(xh.grad.numpy(), xs.grad.numpy(), rtol=1e-12)
 
 
 def test_activation_errors():
